@@ -1,0 +1,127 @@
+"""Map Parliament written-question API records (JSON Lines, optionally gzipped) to Documents."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from corpus.text_layouts import infer_house
+from corpus.types import Document, DocumentKind, House, Member
+
+OFFICIAL_URL = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
+
+
+class RecordError(ValueError):
+    """A JSON Lines record that cannot become a Document."""
+
+
+def _member(value: Any, field: str) -> Member | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Member(name=value) if value.strip() else None
+    if not isinstance(value, dict):
+        raise RecordError(f"field '{field}' should be an object with a name, got {type(value).__name__}")
+    name = value.get("name")
+    if not name:
+        return None
+    party = value.get("party")
+    mnis = value.get("mnis_id")
+    return Member(name=str(name), party=str(party) if party else None, mnis_id=mnis if isinstance(mnis, int) else None)
+
+
+def _date(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise RecordError(f"field '{field}' is not an ISO date: {value!r}") from exc
+
+
+def _text(record: dict, field: str, required: bool = False) -> str | None:
+    value = record.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RecordError(f"field '{field}' is missing or empty")
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"field '{field}' should be text, got {type(value).__name__}")
+    return value.strip()
+
+
+def record_to_document(record: Any, source: str) -> Document:
+    """One API record → Document; raises RecordError naming the field at fault."""
+    if not isinstance(record, dict):
+        raise RecordError(f"line is a JSON {type(record).__name__}, not an object")
+    doc_id = record.get("id")
+    if doc_id is None and record.get("question_id") is not None:
+        doc_id = f"ukparl-wq-{str(record.get('house') or 'commons').lower()}-{record['question_id']}"
+    if not isinstance(doc_id, str | int) or not str(doc_id).strip():
+        raise RecordError("field 'id' is missing")
+    answer = _text(record, "answer_text", required=True)
+    question = _text(record, "question_text")
+    asker = _member(record.get("asker"), "asker")
+    answerer = _member(record.get("answerer"), "answerer")
+    house_value = record.get("house")
+    try:
+        house = House(house_value) if house_value else infer_house(question, asker, answerer)
+    except ValueError as exc:
+        raise RecordError(f"field 'house' should be Commons or Lords, got {house_value!r}") from exc
+    asked = _date(record.get("date_asked"), "date_asked")
+    uin = record.get("uin")
+    uin = str(uin) if uin not in (None, "") else None
+    url = _text(record, "url")
+    if url is None and asked and uin:
+        url = OFFICIAL_URL.format(date=asked.isoformat(), uin=uin)
+    try:
+        return Document(
+            id=str(doc_id),
+            kind=DocumentKind.WRITTEN_QUESTION,
+            title=_text(record, "title"),
+            house=house,
+            date_asked=asked,
+            asker=asker,
+            department=_text(record, "answering_body"),
+            addressed_to=_text(record, "addressed_to"),
+            question=question,
+            answerer=answerer,
+            date_answered=_date(record.get("date_answered"), "date_answered"),
+            answer=answer,
+            source_path=source,
+            url=url,
+            uin=uin,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise RecordError(f"field '{'.'.join(map(str, first['loc']))}': {first['msg']}") from exc
+
+
+def open_text(path: Path):
+    """Open a .jsonl or .jsonl.gz file as UTF-8 text."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def iter_jsonl_documents(path: Path) -> Iterator[tuple[int, Document | RecordError]]:
+    """Yield (line number, Document or the error for that line); blank lines are skipped."""
+    with open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, RecordError(f"invalid JSON ({exc.msg})")
+                continue
+            try:
+                yield number, record_to_document(record, str(path))
+            except RecordError as exc:
+                yield number, exc

@@ -1,0 +1,160 @@
+"""Token-aware chunking: one self-contained chunk per short answer, paragraph/sentence splits for long ones."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tiktoken
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from corpus.types import Document
+from parlqa.offline import seed_tiktoken_cache
+
+SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document, as embedded and stored."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str  # header + body: what is embedded and searched
+    header_chars: int  # len of the header prefix of ``text``
+    body_start: int  # offset of the body in the document's answer text
+    metadata: dict[str, str | int | float | bool]
+
+    @property
+    def body(self) -> str:
+        return self.text[self.header_chars :]
+
+
+@lru_cache(maxsize=4)
+def get_encoding(name: str) -> tiktoken.Encoding:
+    seed_tiktoken_cache()
+    return tiktoken.get_encoding(name)
+
+
+def count_tokens(text: str, encoding: str = "cl100k_base") -> int:
+    return len(get_encoding(encoding).encode(text, disallowed_special=()))
+
+
+def chunk_header(doc: Document) -> str:
+    """'Title | Answered by Name (Party), Department, 21 December 2016' — short, for every chunk."""
+    parts = [doc.display_title]
+    who = doc.answerer.label() if doc.answerer else None
+    verb = "Statement by" if doc.kind == "written statement" else "Answered by"
+    detail = ", ".join(p for p in (f"{verb} {who}" if who else None, doc.department) if p)
+    when = doc.effective_date
+    if when:
+        detail = f"{detail}, {when.day} {when:%B %Y}" if detail else f"{when.day} {when:%B %Y}"
+    if detail:
+        parts.append(detail)
+    return " | ".join(parts) + "\n"
+
+
+def chunk_metadata(doc: Document) -> dict[str, str | int | float | bool]:
+    """Document metadata as Chroma accepts it (no None values; dates also as sortable integers)."""
+    meta: dict[str, str | int | float | bool] = {
+        "doc_id": doc.id,
+        "kind": str(doc.kind),
+        "title": doc.display_title,
+        "content_hash": doc.content_hash(),
+    }
+    optional = {
+        "house": str(doc.house) if doc.house else None,
+        "department": doc.department,
+        "addressed_to": doc.addressed_to,
+        "asker": doc.asker.name if doc.asker else None,
+        "asker_party": doc.asker.party if doc.asker else None,
+        "answerer": doc.answerer.name if doc.answerer else None,
+        "answerer_party": doc.answerer.party if doc.answerer else None,
+        "date_asked": doc.date_asked.isoformat() if doc.date_asked else None,
+        "date_answered": doc.date_answered.isoformat() if doc.date_answered else None,
+        "url": doc.url,
+        "uin": doc.uin,
+        "source": doc.source_path,
+    }
+    meta.update({k: v for k, v in optional.items() if v})
+    when = doc.effective_date
+    if when:
+        meta["date_num"] = when.year * 10000 + when.month * 100 + when.day
+        meta["year"] = when.year
+    return meta
+
+
+def chunk_id(doc_id: str, ordinal: int, text: str) -> str:
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return f"{doc_id}:{ordinal:03d}:{digest}"
+
+
+class Chunker:
+    """Split documents into chunks of at most ``chunk_tokens`` tokens (header included)."""
+
+    MAX_QUESTION_TOKENS = 48
+
+    def __init__(self, chunk_tokens: int = 256, chunk_overlap: int = 32, encoding: str = "cl100k_base"):
+        if chunk_overlap >= chunk_tokens:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        self.chunk_tokens = chunk_tokens
+        self.chunk_overlap = chunk_overlap
+        self.encoding_name = encoding
+        self._encoding = get_encoding(encoding)
+
+    def _tokens(self, text: str) -> int:
+        return len(self._encoding.encode(text, disallowed_special=()))
+
+    def _splitter(self, budget: int) -> RecursiveCharacterTextSplitter:
+        return RecursiveCharacterTextSplitter(
+            separators=SEPARATORS,
+            keep_separator="end",
+            chunk_size=budget,
+            chunk_overlap=min(self.chunk_overlap, budget // 4),
+            length_function=self._tokens,
+            strip_whitespace=True,
+        )
+
+    def chunk(self, doc: Document) -> list[Chunk]:
+        header = chunk_header(doc)
+        meta = chunk_metadata(doc)
+        question = f"Q: {doc.question}\nA: " if doc.question else ""
+        fixed_tokens = self._tokens(header)
+        if fixed_tokens + self._tokens(question + doc.answer) <= self.chunk_tokens:
+            return [self._make(doc, 0, header + question, doc.answer, body_start=0, meta=meta)]
+        # Long answers: every piece repeats the (shortened) question so it stands on its own.
+        if question:
+            question = self._shorten(doc.question or "", self.MAX_QUESTION_TOKENS)
+            question = f"Q: {question}\nA: "
+        budget = max(self.chunk_tokens - fixed_tokens - self._tokens(question), 32)
+        chunks: list[Chunk] = []
+        cursor = 0
+        for part in self._splitter(budget).split_text(doc.answer):
+            start = doc.answer.find(part, cursor)
+            if start < 0:
+                start = doc.answer.find(part)
+            cursor = max(start, 0) + 1
+            chunks.append(self._make(doc, len(chunks), header + question, part, body_start=start, meta=meta))
+        return chunks
+
+    def _shorten(self, text: str, max_tokens: int) -> str:
+        tokens = self._encoding.encode(text, disallowed_special=())
+        if len(tokens) <= max_tokens:
+            return text
+        return self._encoding.decode(tokens[:max_tokens]).rstrip() + "…"
+
+    @staticmethod
+    def _make(doc: Document, ordinal: int, prefix: str, body: str, body_start: int, meta: dict) -> Chunk:
+        text = prefix + body
+        chunk_meta = dict(meta, ordinal=ordinal, header_chars=len(prefix), body_start=body_start)
+        return Chunk(
+            id=chunk_id(doc.id, ordinal, text),
+            doc_id=doc.id,
+            ordinal=ordinal,
+            text=text,
+            header_chars=len(prefix),
+            body_start=body_start,
+            metadata=chunk_meta,
+        )

@@ -1,0 +1,137 @@
+"""The lexical side of the index: a bm25s BM25 index over chunk texts, with the chunks' filterable metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from index.manifest import StoredChunk
+
+FILTER_FIELDS = ("department", "answerer", "house", "kind", "asker")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]):
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+@dataclass
+class ChunkColumns:
+    """Per-chunk arrays, aligned with the BM25 index rows, for fast metadata filters."""
+
+    ids: list[str]
+    doc_ids: list[str]
+    texts: list[str]
+    date_num: np.ndarray  # YYYYMMDD, 0 when unknown
+    fields: dict[str, np.ndarray]  # FILTER_FIELDS → lower-cased strings ('' when unknown)
+    metadata: list[dict]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; rebuilt from the manifest whenever the manifest's generation moves."""
+
+    def __init__(self, retriever: bm25s.BM25, columns: ChunkColumns, generation: int):
+        self.retriever = retriever
+        self.columns = columns
+        self.generation = generation
+
+    @classmethod
+    def build(cls, chunks: Iterable[StoredChunk], generation: int) -> LexicalIndex:
+        chunks = list(chunks)
+        columns = ChunkColumns(
+            ids=[c.id for c in chunks],
+            doc_ids=[c.doc_id for c in chunks],
+            texts=[c.text for c in chunks],
+            date_num=np.array([int(c.metadata.get("date_num", 0)) for c in chunks], dtype=np.int64),
+            fields={f: np.array([str(c.metadata.get(f, "")).lower() for c in chunks], dtype=object) for f in FILTER_FIELDS},
+            metadata=[c.metadata for c in chunks],
+        )
+        retriever = bm25s.BM25()
+        if chunks:
+            retriever.index(tokenize(columns.texts), show_progress=False)
+        return cls(retriever, columns, generation)
+
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder, then swap it in, so a reader or a crash never sees half an index."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if len(self.columns):
+            self.retriever.save(tmp, show_progress=False)
+        payload = {
+            "generation": self.generation,
+            "ids": self.columns.ids,
+            "doc_ids": self.columns.doc_ids,
+            "texts": self.columns.texts,
+            "metadata": self.columns.metadata,
+        }
+        (tmp / "columns.json").write_text(json.dumps(payload), encoding="utf-8")
+        old = directory.with_name(f"{directory.name}.old-{os.getpid()}")
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        columns_file = directory / "columns.json"
+        if not columns_file.exists():
+            return None
+        payload = json.loads(columns_file.read_text(encoding="utf-8"))
+        metadata = payload["metadata"]
+        columns = ChunkColumns(
+            ids=payload["ids"],
+            doc_ids=payload["doc_ids"],
+            texts=payload["texts"],
+            date_num=np.array([int(m.get("date_num", 0)) for m in metadata], dtype=np.int64),
+            fields={f: np.array([str(m.get(f, "")).lower() for m in metadata], dtype=object) for f in FILTER_FIELDS},
+            metadata=metadata,
+        )
+        retriever = bm25s.BM25.load(directory, show_progress=False) if columns.ids else bm25s.BM25()
+        return cls(retriever, columns, int(payload["generation"]))
+
+    @staticmethod
+    def stored_generation(directory: Path) -> int | None:
+        columns_file = directory / "columns.json"
+        if not columns_file.exists():
+            return None
+        with columns_file.open("r", encoding="utf-8") as handle:
+            head = handle.read(64)
+        try:
+            return int(head.split('"generation":', 1)[1].split(",", 1)[0])
+        except (IndexError, ValueError):
+            return None
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (row, score) for ``query`` among rows where ``mask`` is true; scores > 0 only."""
+        n = len(self.columns)
+        if n == 0 or not query.strip():
+            return []
+        tokens = tokenize([query])
+        if not tokens.vocab or all(len(ids) == 0 for ids in tokens.ids):
+            return []
+        weight = None if mask is None else mask.astype(np.float32)
+        k = min(k, n if mask is None else int(mask.sum()))
+        if k <= 0:
+            return []
+        rows, scores = self.retriever.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=weight, n_threads=1
+        )
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]

@@ -1,0 +1,82 @@
+"""The ChromaDB collection: embedded (PersistentClient) by default, a Chroma server when a host is set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from index.chunking import Chunk
+from parlqa.settings import Settings
+
+
+class StoreUnavailableError(RuntimeError):
+    """The Chroma store cannot be opened or reached."""
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """A Chroma client for ``settings``: HTTP when ``chroma_host`` is set, else on-disk in ``data_dir``."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own errors
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.chroma_dir
+        raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+def store_location(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"chroma server http://{settings.chroma_host}:{settings.chroma_port} (collection {settings.collection})"
+    return f"{settings.chroma_dir.resolve()} (collection {settings.collection})"
+
+
+class ChunkStore:
+    """Chunks with their embeddings and metadata in one Chroma collection (cosine space)."""
+
+    def __init__(self, settings: Settings, client: ClientAPI | None = None):
+        self.settings = settings
+        self.client = client or make_client(settings)
+        try:
+            self.collection: Collection = self.client.get_or_create_collection(
+                settings.collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"cannot open collection {settings.collection!r}: {exc}") from exc
+        self._max_batch = max(1, min(self.client.get_max_batch_size(), 4096))
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        for start in range(0, len(chunks), self._max_batch):
+            part = chunks[start : start + self._max_batch]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(map(float, e)) for e in embeddings[start : start + self._max_batch]],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata for c in part],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for start in range(0, len(ids), self._max_batch):
+            self.collection.delete(ids=ids[start : start + self._max_batch])
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        page = 20_000
+        offset = 0
+        while True:
+            batch = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            ids.update(batch)
+            if len(batch) < page:
+                return ids
+            offset += page
+
+    def count(self) -> int:
+        return self.collection.count()

@@ -1,0 +1,3 @@
+"""parlqa: offline, cited question answering over UK parliamentary written questions and answers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,70 @@
+"""The one settings object: keyword arguments, then ``PARLQA_*`` environment variables, then defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of parlqa, read from ``PARLQA_<NAME>`` when not given."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLQA_", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path(".parlqa"), description="Index directory (Chroma, BM25, manifest).")
+    collection: str = Field("parlqa", description="Chroma collection name.")
+    chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+
+    # Chunking
+    chunk_tokens: int = Field(256, ge=32, le=2048, description="Largest chunk body, in cl100k tokens.")
+    chunk_overlap: int = Field(32, ge=0, le=512, description="Tokens shared by consecutive chunks.")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens.")
+
+    # Embeddings
+    embedding_model: str = Field(
+        "packaged:all-MiniLM-L6-v2",
+        description="'packaged:all-MiniLM-L6-v2', a local model folder, or a hub id (online users).",
+    )
+    embedding_backend: str = Field("torch", description="sentence-transformers backend: torch or onnx.")
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
+
+    # Retrieval
+    k: int = Field(5, ge=1, le=50, description="Passages given to the model.")
+    retrieval: str = Field("hybrid", description="dense, bm25 or hybrid.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
+    max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
+    refusal_threshold: float = Field(
+        0.30, description="Best dense cosine similarity below which the corpus is taken not to answer."
+    )
+
+    # Generation
+    model: str = Field("small", description="Model preset name or a path to a GGUF file.")
+    context_sentences: int = Field(3, ge=1, description="Sentences kept from each passage in the prompt.")
+    max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
+    n_ctx: int = Field(2048, ge=512, description="Model context window.")
+    n_threads: int | None = Field(None, description="CPU threads for the model; all cores when unset.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    support_threshold: float = Field(
+        0.55, description="Cosine similarity an answer sentence needs with a source sentence to count as supported."
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "index.lock"
