@@ -165,7 +165,10 @@ class Indexer:
         if chunks:
             self.store.upsert(chunks, vectors)
         self.manifest.replace_documents(
-            [(doc.id, str(Path(doc.source_path).resolve()) if doc.source_path else None, doc.content_hash()) for doc, _ in batch],
+            [
+                (doc.id, str(Path(doc.source_path).resolve()) if doc.source_path else None, doc.content_hash())
+                for doc, _ in batch
+            ],
             chunks,
         )
         stale = old - {c.id for c in chunks}

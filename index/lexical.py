@@ -42,6 +42,13 @@ class ChunkColumns:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def distinct(self, field: str) -> list[str]:
+        """Distinct stored values of a metadata field, computed once."""
+        cache = self.__dict__.setdefault("_distinct", {})
+        if field not in cache:
+            cache[field] = sorted({str(m[field]) for m in self.metadata if m.get(field)})
+        return cache[field]
+
 
 class LexicalIndex:
     """BM25 over chunk texts; rebuilt from the manifest whenever the manifest's generation moves."""
@@ -59,7 +66,9 @@ class LexicalIndex:
             doc_ids=[c.doc_id for c in chunks],
             texts=[c.text for c in chunks],
             date_num=np.array([int(c.metadata.get("date_num", 0)) for c in chunks], dtype=np.int64),
-            fields={f: np.array([str(c.metadata.get(f, "")).lower() for c in chunks], dtype=object) for f in FILTER_FIELDS},
+            fields={
+                f: np.array([str(c.metadata.get(f, "")).lower() for c in chunks], dtype=object) for f in FILTER_FIELDS
+            },
             metadata=[c.metadata for c in chunks],
         )
         retriever = bm25s.BM25()
@@ -131,7 +140,5 @@ class LexicalIndex:
         k = min(k, n if mask is None else int(mask.sum()))
         if k <= 0:
             return []
-        rows, scores = self.retriever.retrieve(
-            tokens, k=k, show_progress=False, weight_mask=weight, n_threads=1
-        )
+        rows, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=weight, n_threads=1)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]

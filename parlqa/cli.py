@@ -1,0 +1,120 @@
+"""The ``parlqa`` command line: index, stats, ask, chat and eval."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from parlqa.offline import configure_environment
+from parlqa.settings import Settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Cited answers from UK parliamentary written questions."
+)
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Index directory (default: PARLQA_DATA_DIR or .parlqa).")
+]
+
+
+def _settings(data_dir: Path | None = None, **overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False) -> None:
+    configure_environment()
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders, .txt/.md files, .jsonl/.jsonl.gz exports.")
+    ] = None,
+    data_dir: DataDir = None,
+    chunk_tokens: Annotated[int | None, typer.Option(help="Chunk size in tokens.")] = None,
+    chroma_host: Annotated[str | None, typer.Option(help="Use a Chroma server at this host.")] = None,
+) -> None:
+    """Index documents (the default corpus when no path is given). Only new or changed documents are embedded."""
+    from index.indexer import IndexBusyError, Indexer
+    from index.store import StoreUnavailableError
+
+    settings = _settings(data_dir, chunk_tokens=chunk_tokens, chroma_host=chroma_host)
+    try:
+        indexer = Indexer(settings)
+    except StoreUnavailableError as exc:
+        raise _fail(str(exc)) from None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task("embedding new or changed documents", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = indexer.index(paths or [], progress)
+        except IndexBusyError as exc:
+            raise _fail(str(exc), 3) from None
+        finally:
+            indexer.close()
+        bar.update(task, total=max(result.added + result.updated, 1), completed=max(result.added + result.updated, 1))
+    for warning in result.report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    for problem in result.report.problems:
+        err.print(f"[red]skipped:[/red] {problem}", highlight=False)
+    console.print(
+        f"{result.documents_seen} documents read from {result.report.files} files: {result.added} added, "
+        f"{result.updated} updated, {result.removed} removed, {result.unchanged} unchanged; "
+        f"{result.chunks_embedded} chunks embedded, {result.chunks_deleted} deleted"
+        + (f"; {result.repaired} repaired after an interrupted run" if result.repaired else "")
+        + f"; {result.report.skipped} files skipped.",
+        highlight=False,
+    )
+    if result.report.skipped:
+        raise typer.Exit(2)
+
+
+@app.command()
+def stats(data_dir: DataDir = None, top: Annotated[int, typer.Option(help="Rows per breakdown.")] = 12) -> None:
+    """What the index holds: documents and chunks by kind, house, department and year."""
+    from index.stats import collect_stats
+
+    settings = _settings(data_dir)
+    if not settings.manifest_path.exists():
+        raise _fail(f"no index in {settings.data_dir}; run: parlqa index")
+    s = collect_stats(settings, top=top)
+    console.print(f"[bold]{s.documents}[/bold] documents, [bold]{s.chunks}[/bold] chunks", highlight=False)
+    console.print(f"store: {s.store}", highlight=False)
+    console.print(f"embedding model: {s.embedding_model}; chunk size {s.chunk_tokens} tokens", highlight=False)
+    for name, rows in s.by.items():
+        table = Table(title=f"by {name}", title_justify="left")
+        table.add_column(name)
+        table.add_column("documents", justify="right")
+        table.add_column("chunks", justify="right")
+        key = (lambda r: r[0]) if name == "year" else (lambda r: -r[1])
+        for value, docs, chunks in sorted(rows, key=key):
+            table.add_row(value, str(docs), str(chunks))
+        console.print(table)
+
+
+if __name__ == "__main__":
+    app()

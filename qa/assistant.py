@@ -1,0 +1,350 @@
+"""The Python API: ``Assistant().ask(...)``, ``.retrieve(...)`` and ``.stream(...)``.
+
+The chain is built from LangChain runnables: condense (follow-ups) → retrieve → contextualise
+(numbered passages, instant extract, refusal gate) → prompt → local model → citations.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from filelock import FileLock, Timeout
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from index.embedding import load_embeddings
+from index.manifest import Manifest
+from index.store import make_client
+from parlqa.offline import configure_environment
+from parlqa.settings import Settings
+from qa import prompts
+from qa.citations import attribute, make_citation, parse_markers
+from qa.context import Passage, SentenceVectors, build_passages, instant_extract
+from qa.errors import EmptyIndexError, IndexBusy
+from qa.gate import decide
+from qa.retriever import HybridRetriever, build_vectorstore
+from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
+
+History = Sequence[dict] | Sequence[tuple[str, str]] | None
+
+ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
+    [("system", prompts.ANSWER_SYSTEM_PROMPT), ("human", prompts.ANSWER_USER_PROMPT)]
+)
+CONDENSE_TEMPLATE = ChatPromptTemplate.from_messages(
+    [("system", prompts.CONDENSE_SYSTEM_PROMPT), ("human", prompts.CONDENSE_USER_PROMPT)]
+)
+_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{3,}")
+
+
+@dataclass
+class Prepared:
+    """Everything known before the model is called."""
+
+    question: str
+    standalone: str
+    hits: list[Hit] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    extract: list[ExtractSentence] = field(default_factory=list)
+    refuse_reason: str | None = None
+    k: int | None = None
+    filters: Filters | None = None
+    mode: str | None = None
+    model: str | None = None
+    query_vector: list[float] | None = None
+    best_similarity: float | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def normalise_history(history: History) -> list[tuple[str, str]]:
+    """(role, text) pairs from Gradio-style message dicts or (user, assistant) tuples."""
+    turns: list[tuple[str, str]] = []
+    for item in history or []:
+        if isinstance(item, dict):
+            content = item.get("content")
+            if isinstance(content, list):  # Gradio 6 content blocks
+                content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
+            if content:
+                turns.append((str(item.get("role", "user")), str(content)))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            user, bot = item
+            if user:
+                turns.append(("user", str(user)))
+            if bot:
+                turns.append(("assistant", str(bot)))
+    return turns
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _CONTENT_WORD.findall(text)}
+
+
+class Assistant:
+    """Cited answers over the parlqa index, from a local model.
+
+    ``Assistant(model="tiny", k=5)`` or ``Assistant(Settings(...))``; unset values come from ``PARLQA_*``.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, auto_index: bool = True, **overrides):
+        configure_environment()
+        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        s = self.settings
+        self.embeddings = load_embeddings(s.embedding_model, s.embedding_backend, s.embedding_batch_size)
+        self.client = make_client(s)
+        self._ensure_index(auto_index)
+        self.retriever = HybridRetriever(
+            settings=s,
+            vectorstore=build_vectorstore(s, self.client, self.embeddings),
+            embeddings=self.embeddings,
+            mode=s.retrieval,
+            k=s.k,
+        )
+        self.sentence_vectors = SentenceVectors(self.embeddings)
+        self._models: dict[str, Runnable] = {}
+        self._models_lock = threading.Lock()
+        self.prepare: Runnable = (
+            RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._contextualise, name="contextualise")
+        )
+
+    # index ------------------------------------------------------------------------------------------
+    def _ensure_index(self, auto_index: bool) -> None:
+        manifest = Manifest(self.settings.manifest_path)
+        try:
+            empty = manifest.chunk_count() == 0
+        finally:
+            manifest.close()
+        if not empty:
+            return
+        if not auto_index:
+            raise EmptyIndexError(str(self.settings.data_dir))
+        from index.indexer import IndexBusyError, Indexer
+
+        indexer = Indexer(self.settings)
+        try:
+            indexer.index([])
+        except IndexBusyError as exc:
+            raise IndexBusy(f"{exc}; the default corpus is being indexed") from exc
+        finally:
+            indexer.close()
+
+    def index_busy(self) -> bool:
+        """Whether ``parlqa index`` is writing the index right now."""
+        lock = FileLock(str(self.settings.lock_path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+        return False
+
+    # models -----------------------------------------------------------------------------------------
+    def chat_model(self, name: str | None = None):
+        """The LangChain chat model for a preset or GGUF path (loaded once, shared)."""
+        from qa.llm import load_chat_model
+
+        name = name or self.settings.model
+        with self._models_lock:
+            if name not in self._models:
+                self._models[name] = load_chat_model(self.settings.model_copy(update={"model": name}))
+            return self._models[name]
+
+    # retrieval --------------------------------------------------------------------------------------
+    def retrieve(
+        self, query: str, k: int | None = None, filters: Filters | dict | None = None, mode: str | None = None
+    ) -> list[Hit]:
+        """Ranked passages for ``query`` (no model call)."""
+        return self.retriever.search(query, k=k or self.settings.k, filters=_filters(filters), mode=mode)
+
+    # chain steps ------------------------------------------------------------------------------------
+    def _condense(self, state: dict) -> Prepared:
+        question, turns = state["question"].strip(), state["history"]
+        prepared = Prepared(
+            question=question,
+            standalone=question,
+            k=state.get("k"),
+            filters=state.get("filters"),
+            mode=state.get("mode"),
+            model=state.get("model"),
+        )
+        users = [text for role, text in turns if role == "user"]
+        if not users:
+            return prepared
+        started = time.perf_counter()
+        previous = users[-1]
+        standalone = None
+        if state.get("condense_with_model", True):
+            history = "\n".join(f"{role}: {text[:300]}" for role, text in turns[-4:])
+            chain = CONDENSE_TEMPLATE | self.chat_model(prepared.model).bind(max_tokens=48) | StrOutputParser()
+            rewritten = chain.invoke({"history": history, "question": question}).strip().split("\n")[0].strip()
+            words = _content_words(rewritten)
+            if 3 <= len(rewritten.split()) <= 60 and words & (_content_words(previous) | _content_words(question)):
+                standalone = rewritten
+        if standalone is None or not (_content_words(standalone) & _content_words(previous)):
+            # A follow-up keeps the previous question's subject for retrieval.
+            standalone = f"{previous} {question}" if standalone is None else f"{standalone} ({previous})"
+        prepared.standalone = standalone
+        prepared.timings["condense"] = time.perf_counter() - started
+        return prepared
+
+    def _retrieve(self, prepared: Prepared) -> Prepared:
+        started = time.perf_counter()
+        vector = self.embeddings.embed_query(prepared.standalone)
+        prepared.query_vector = vector
+        prepared.hits = self.retriever.search(
+            prepared.standalone,
+            k=prepared.k or self.settings.k,
+            filters=prepared.filters,
+            mode=prepared.mode,
+            query_embedding=vector,
+        )
+        dense = [h.dense_score for h in prepared.hits if h.dense_score is not None]
+        if prepared.hits and len(dense) < len(prepared.hits):
+            dense = self._similarities(vector, prepared.hits)
+        prepared.best_similarity = max(dense, default=None)
+        prepared.timings["retrieve"] = time.perf_counter() - started
+        return prepared
+
+    def _similarities(self, vector: list[float], hits: list[Hit]) -> list[float]:
+        import numpy as np
+
+        texts = np.asarray(self.embeddings.embed_documents([h.text for h in hits]), dtype=np.float32)
+        return [float(x) for x in texts @ np.asarray(vector, dtype=np.float32)]
+
+    def _contextualise(self, prepared: Prepared) -> Prepared:
+        started = time.perf_counter()
+        decision = decide(prepared.standalone, prepared.hits, prepared.best_similarity, self.settings.refusal_threshold)
+        if decision.refuse:
+            prepared.refuse_reason = decision.reason
+        else:
+            prepared.passages = build_passages(
+                prepared.query_vector or [], prepared.hits, self.sentence_vectors, self.settings.context_sentences
+            )
+            prepared.extract = instant_extract(prepared.passages)
+        prepared.timings["extract"] = time.perf_counter() - started
+        return prepared
+
+    # public answering -------------------------------------------------------------------------------
+    def stream(
+        self,
+        question: str,
+        history: History = None,
+        filters: Filters | dict | None = None,
+        k: int | None = None,
+        model: str | None = None,
+        mode: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Yield the instant extract, then the model's tokens, then the final cited ``Answer``."""
+        if not question or not question.strip():
+            raise ValueError("the question is empty")
+        started = time.perf_counter()
+        state = {
+            "question": question,
+            "history": normalise_history(history),
+            "model": model,
+            "k": k,
+            "filters": _filters(filters),
+            "mode": mode,
+        }
+        prepared: Prepared = self.prepare.invoke(state)
+        model_name = model or self.settings.model
+        by_marker = {p.marker: p for p in prepared.passages}
+        extract_citations = [
+            make_citation(m, by_marker[m], None) for m in dict.fromkeys(e.marker for e in prepared.extract)
+        ]
+        yield StreamEvent(type="extract", extract=prepared.extract, citations=extract_citations)
+        timings = dict(prepared.timings)
+        if prepared.refuse_reason:
+            timings["total"] = time.perf_counter() - started
+            yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refuse_reason, timings, None))
+            return
+        sources = "\n".join(p.prompt_line() for p in prepared.passages)
+        chain = ANSWER_TEMPLATE | self.chat_model(model_name) | StrOutputParser()
+        raw = []
+        generation_started = time.perf_counter()
+        for token in chain.stream({"sources": sources, "question": prepared.question}):
+            if not raw:
+                timings["first_token"] = time.perf_counter() - started
+            raw.append(token)
+            yield StreamEvent(type="token", text=token)
+        timings["generate"] = time.perf_counter() - generation_started
+        text = "".join(raw).strip()
+        answer = self._finish(prepared, text, timings, model_name)
+        answer.timings["total"] = time.perf_counter() - started
+        yield StreamEvent(type="answer", answer=answer)
+
+    def ask(
+        self,
+        question: str,
+        history: History = None,
+        filters: Filters | dict | None = None,
+        k: int | None = None,
+        model: str | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """A cited answer to ``question`` (or a refusal), with per-stage timings."""
+        for event in self.stream(question, history=history, filters=filters, k=k, model=model, mode=mode):
+            if event.type == "answer" and event.answer is not None:
+                return event.answer
+        raise RuntimeError("the answer stream ended without an answer")
+
+    # answer assembly --------------------------------------------------------------------------------
+    def _refusal(self, prepared: Prepared, reason: str, timings: dict, model: str | None) -> Answer:
+        return Answer(
+            question=prepared.question,
+            standalone_question=prepared.standalone,
+            text=prompts.REFUSAL_MESSAGE,
+            refused=True,
+            refusal_reason=reason,
+            extract=[],
+            hits=prepared.hits,
+            model=model,
+            timings=timings,
+        )
+
+    def _finish(self, prepared: Prepared, text: str, timings: dict, model: str) -> Answer:
+        if not text or prompts.REFUSAL_SENTINEL in text.upper().replace(" ", "_"):
+            return self._refusal(prepared, "the model found no answer in the passages", timings, model)
+        started = time.perf_counter()
+        clean, parsed = parse_markers(text, len(prepared.passages))
+        checked, support = attribute(parsed, prepared.passages, self.embeddings, self.settings.support_threshold)
+        answer_text, citations = compose(checked, prepared.passages, support)
+        timings["cite"] = time.perf_counter() - started
+        return Answer(
+            question=prepared.question,
+            standalone_question=prepared.standalone,
+            text=answer_text,
+            citations=citations,
+            sentences=checked,
+            extract=prepared.extract,
+            hits=prepared.hits,
+            model=model,
+            timings=timings,
+        )
+
+
+def compose(sentences: list[AnswerSentence], passages: list[Passage], support: dict) -> tuple[str, list[Citation]]:
+    """The answer text with its [n] markers (n = source number), and one citation per cited source."""
+    by_marker = {p.marker: p for p in passages}
+    cited = sorted({m for s in sentences for m in s.markers})
+    citations = [make_citation(m, by_marker[m], support.get(m)) for m in cited]
+    parts = []
+    for sentence in sentences:
+        text = sentence.text.rstrip()
+        tail = "".join(f"[{m}]" for m in sentence.markers)
+        if tail:
+            end = text[-1] if text and text[-1] in ".!?" else ""
+            text = f"{text[:-1] if end else text} {tail}{end}"
+        parts.append(text)
+    return " ".join(parts), citations
+
+
+def _filters(value: Filters | dict | None) -> Filters | None:
+    if value is None or isinstance(value, Filters):
+        return value
+    return Filters(**value)

@@ -1,0 +1,64 @@
+"""Translate ``Filters`` into a Chroma ``where`` clause and into a row mask over the lexical index."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.lexical import ChunkColumns
+from qa.types import Filters
+
+NO_MATCH = {"doc_id": {"$eq": "\x00no-such-document"}}
+
+
+def _date_num(value) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def matching_values(columns: ChunkColumns, field: str, needle: str) -> list[str]:
+    """Distinct stored values of ``field`` that contain ``needle`` (case-insensitive), as stored."""
+    needle = needle.strip().lower()
+    return [value for value in columns.distinct(field) if needle in value.lower()]
+
+
+def chroma_where(filters: Filters | None, columns: ChunkColumns) -> dict | None:
+    """A Chroma ``where`` for ``filters``; substring filters are resolved to the exact stored values."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict] = []
+    if filters.since:
+        clauses.append({"date_num": {"$gte": _date_num(filters.since)}})
+    if filters.until:
+        clauses.append({"date_num": {"$lte": _date_num(filters.until)}})
+    for field in ("department", "answerer"):
+        needle = getattr(filters, field)
+        if needle:
+            values = matching_values(columns, field, needle)
+            if not values:
+                return NO_MATCH
+            clauses.append({field: {"$in": values}})
+    if filters.house:
+        clauses.append({"house": {"$eq": str(filters.house)}})
+    if filters.kind:
+        clauses.append({"kind": {"$eq": str(filters.kind)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def lexical_mask(filters: Filters | None, columns: ChunkColumns) -> np.ndarray | None:
+    """Rows of the lexical index that pass ``filters`` (None: all rows)."""
+    if filters is None or filters.is_empty():
+        return None
+    mask = np.ones(len(columns), dtype=bool)
+    if filters.since:
+        mask &= columns.date_num >= _date_num(filters.since)
+    if filters.until:
+        mask &= (columns.date_num <= _date_num(filters.until)) & (columns.date_num > 0)
+    for field in ("department", "answerer"):
+        needle = getattr(filters, field)
+        if needle:
+            needle = needle.strip().lower()
+            mask &= np.array([needle in v for v in columns.fields[field]], dtype=bool)
+    if filters.house:
+        mask &= columns.fields["house"] == str(filters.house).lower()
+    if filters.kind:
+        mask &= columns.fields["kind"] == str(filters.kind).lower()
+    return mask

@@ -1,0 +1,172 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_chroma import Chroma
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from index.lexical import LexicalIndex
+from index.manifest import Manifest
+from parlqa.settings import Settings
+from qa.filters import NO_MATCH, chroma_where, lexical_mask
+from qa.types import Filters, Hit
+
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
+    """Σ 1 / (k + rank) over the rankings each id appears in (ranks from 1)."""
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] += 1.0 / (k + rank)
+    return dict(scores)
+
+
+def cap_per_document(hits: Sequence[Hit], k: int, per_doc: int) -> list[Hit]:
+    """The first ``k`` hits, at most ``per_doc`` of them from any one document."""
+    taken: list[Hit] = []
+    counts: dict[str, int] = defaultdict(int)
+    for hit in hits:
+        if counts[hit.doc_id] >= per_doc:
+            continue
+        counts[hit.doc_id] += 1
+        taken.append(hit)
+        if len(taken) == k:
+            break
+    return taken
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over the parlqa index; ``search`` returns typed ``Hit``s."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    vectorstore: Chroma
+    embeddings: Embeddings
+    mode: str = "hybrid"
+    k: int = 5
+    filters: Filters | None = None
+
+    _lexical: LexicalIndex | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    # the lexical index follows the manifest's generation, so a re-index is picked up without a restart
+    def lexical(self) -> LexicalIndex:
+        with self._lock:
+            manifest = Manifest(self.settings.manifest_path)
+            try:
+                generation = manifest.generation
+            finally:
+                manifest.close()
+            if self._lexical is None or self._lexical.generation != generation:
+                loaded = LexicalIndex.load(self.settings.bm25_dir)
+                if loaded is not None:
+                    self._lexical = loaded
+            if self._lexical is None:
+                self._lexical = LexicalIndex.build([], 0)
+            return self._lexical
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+        query_embedding: list[float] | None = None,
+    ) -> list[Hit]:
+        """The top ``k`` passages for ``query`` under ``filters``, best first."""
+        k = k or self.k
+        mode = mode or self.mode
+        if mode not in RETRIEVAL_MODES:
+            raise ValueError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
+        filters = filters if filters is not None else self.filters
+        lexical = self.lexical()
+        n = max(self.settings.candidates, k * self.settings.max_chunks_per_doc * 2)
+        dense: list[Hit] = []
+        sparse: list[Hit] = []
+        if mode in ("dense", "hybrid"):
+            vector = query_embedding or self.embeddings.embed_query(query)
+            dense = self._dense(vector, n, chroma_where(filters, lexical.columns))
+        if mode in ("bm25", "hybrid"):
+            sparse = self._sparse(lexical, query, n, filters)
+        if mode == "dense":
+            ranked = dense
+        elif mode == "bm25":
+            ranked = sparse
+        else:
+            ranked = self._fuse(dense, sparse)
+        return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
+
+    def _dense(self, vector: list[float], n: int, where: dict | None) -> list[Hit]:
+        if where == NO_MATCH:
+            return []
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=where)
+        hits = []
+        for doc, distance in results:
+            similarity = 1.0 - float(distance)
+            hits.append(
+                Hit(
+                    chunk_id=str(doc.id),
+                    doc_id=str(doc.metadata.get("doc_id")),
+                    score=similarity,
+                    dense_score=similarity,
+                    text=doc.page_content,
+                    metadata=dict(doc.metadata),
+                )
+            )
+        return hits
+
+    def _sparse(self, lexical: LexicalIndex, query: str, n: int, filters: Filters | None) -> list[Hit]:
+        mask = lexical_mask(filters, lexical.columns)
+        if mask is not None and not mask.any():
+            return []
+        cols = lexical.columns
+        return [
+            Hit(
+                chunk_id=cols.ids[row],
+                doc_id=cols.doc_ids[row],
+                score=score,
+                lexical_score=score,
+                text=cols.texts[row],
+                metadata=dict(cols.metadata[row]),
+            )
+            for row, score in lexical.search(query, n, mask)
+        ]
+
+    def _fuse(self, dense: list[Hit], sparse: list[Hit]) -> list[Hit]:
+        fused = reciprocal_rank_fusion([[h.chunk_id for h in dense], [h.chunk_id for h in sparse]], self.settings.rrf_k)
+        by_id: dict[str, Hit] = {}
+        for hit in sparse:
+            by_id[hit.chunk_id] = hit
+        for hit in dense:
+            previous = by_id.get(hit.chunk_id)
+            by_id[hit.chunk_id] = hit.model_copy(update={"lexical_score": previous.lexical_score if previous else None})
+        ranked = sorted(by_id.values(), key=lambda h: fused[h.chunk_id], reverse=True)
+        return [h.model_copy(update={"score": fused[h.chunk_id]}) for h in ranked]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[LCDocument]:
+        return [
+            LCDocument(
+                id=h.chunk_id,
+                page_content=h.text,
+                metadata={**h.metadata, "score": h.score, "dense_score": h.dense_score},
+            )
+            for h in self.search(query, **kwargs)
+        ]
+
+
+def build_vectorstore(settings: Settings, client, embeddings: Embeddings) -> Chroma:
+    return Chroma(client=client, collection_name=settings.collection, embedding_function=embeddings)
