@@ -125,10 +125,14 @@ class Chunker:
         if fixed_tokens + self._tokens(question + doc.answer) <= self.chunk_tokens:
             return [self._make(doc, 0, header + question, doc.answer, body_start=0, meta=meta)]
         # Long answers: every piece repeats the (shortened) question so it stands on its own.
+        room = self.chunk_tokens - fixed_tokens
         if question:
-            question = self._shorten(doc.question or "", self.MAX_QUESTION_TOKENS)
-            question = f"Q: {question}\nA: "
-        budget = max(self.chunk_tokens - fixed_tokens - self._tokens(question), 32)
+            shortened = self._shorten(doc.question or "", min(self.MAX_QUESTION_TOKENS, room // 3))
+            question = f"Q: {shortened}\nA: " if shortened else ""
+        budget = room - self._tokens(question)
+        if budget < 16:
+            question, budget = "", room
+        budget = max(budget, 16)
         chunks: list[Chunk] = []
         cursor = 0
         for part in self._splitter(budget).split_text(doc.answer):
@@ -140,6 +144,8 @@ class Chunker:
         return chunks
 
     def _shorten(self, text: str, max_tokens: int) -> str:
+        if max_tokens < 8:
+            return ""
         tokens = self._encoding.encode(text, disallowed_special=())
         if len(tokens) <= max_tokens:
             return text

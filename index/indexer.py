@@ -49,7 +49,7 @@ class IndexResult:
 
 def settings_fingerprint(settings: Settings) -> str:
     """Anything that changes chunk texts or vectors: a change re-embeds everything."""
-    key = f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{settings.encoding}|v1"
+    key = f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{settings.encoding}|v2"
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 

@@ -1,0 +1,33 @@
+# parlqa: `make run` sets up and starts the chat over the default corpus; `make test` sets up and runs the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run setup setup-test test index stats lint eval bench models-base
+
+run: setup
+	$(VENV)/bin/parlqa chat
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+test: setup-test
+	$(PY) -m pytest
+
+index: setup
+	$(VENV)/bin/parlqa index
+
+stats:
+	$(VENV)/bin/parlqa stats
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+eval:
+	$(VENV)/bin/parlqa eval --set default --set commons
+
+models-base:
+	VENV=$(VENV) scripts/install_models.sh base
