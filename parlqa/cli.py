@@ -116,5 +116,93 @@ def stats(data_dir: DataDir = None, top: Annotated[int, typer.Option(help="Rows 
         console.print(table)
 
 
+def _print_sources(citations) -> None:
+    for c in citations:
+        who = ", ".join(p for p in (c.answered_by, c.department) if p)
+        when = c.date_answered or c.date_asked
+        console.print(f"[bold][{c.marker}][/bold] {c.title}", highlight=False, markup=True, end="")
+        console.print(
+            f" — {who}" if who else "", f", {when:%d %B %Y}" if when else "", sep="", highlight=False, markup=False
+        )
+        console.print(
+            f"    {c.kind or 'document'}, {c.house or 'house unknown'}; id {c.doc_id}", highlight=False, markup=False
+        )
+        if c.url:
+            console.print(f"    {c.url}", highlight=False, markup=False)
+        elif c.source:
+            console.print(f"    file: {c.source}", highlight=False, markup=False)
+        console.print(f"    “{c.quote}”", highlight=False, markup=False, style="italic")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in plain English.")],
+    model: Annotated[str | None, typer.Option(help="Model preset (tiny, small, base) or a GGUF path.")] = None,
+    k: Annotated[int | None, typer.Option(help="Passages given to the model.")] = None,
+    retrieval: Annotated[str | None, typer.Option(help="dense, bm25 or hybrid.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only answers given on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only answers given on or before this date (YYYY-MM-DD).")] = None,
+    department: Annotated[str | None, typer.Option(help="Answering department contains this text.")] = None,
+    answerer: Annotated[str | None, typer.Option(help="Answering member's name contains this text.")] = None,
+    house: Annotated[str | None, typer.Option(help="Commons or Lords.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    data_dir: DataDir = None,
+    chroma_host: Annotated[str | None, typer.Option(help="Use a Chroma server at this host.")] = None,
+) -> None:
+    """Answer a question from the index, citing the source answers."""
+    from pydantic import ValidationError
+
+    from qa.assistant import Assistant
+    from qa.errors import ParlqaError
+    from qa.models import ModelError
+    from qa.types import Filters
+
+    try:
+        filters = Filters(
+            since=since, until=until, department=department, answerer=answerer, house=house.title() if house else None
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"--{first['loc'][0]}: {first['msg']}") from None
+    try:
+        settings = _settings(data_dir, model=model, k=k, retrieval=retrieval, chroma_host=chroma_host)
+        bot = Assistant(settings)
+        answer = None
+        streamed = False
+        for event in bot.stream(question, filters=filters):
+            if as_json:
+                answer = event.answer or answer
+                continue
+            if event.type == "extract" and event.extract:
+                err.print(
+                    "[dim]From the sources: " + " ".join(f"{e.text} [{e.marker}]" for e in event.extract) + "[/dim]\n"
+                )
+            elif event.type == "token":
+                streamed = True
+                console.print(event.text, end="", highlight=False, markup=False, soft_wrap=True)
+            elif event.type == "answer":
+                answer = event.answer
+    except (ParlqaError, ModelError, ValidationError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if answer is None:
+        raise _fail("no answer was produced")
+    if as_json:
+        console.print_json(answer.model_dump_json())
+        return
+    if streamed:
+        console.print()
+        console.rule(style="dim")
+    console.print(answer.text, highlight=False, markup=False)
+    if answer.refused:
+        err.print(f"[dim]({answer.refusal_reason})[/dim]")
+        return
+    for sentence in answer.unsupported:
+        err.print(f"[yellow]not supported by the cited sources:[/yellow] {sentence.text}", highlight=False)
+    console.print("\n[bold]Sources[/bold]")
+    _print_sources(answer.citations)
+    timings = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in answer.timings.items())
+    err.print(f"[dim]{answer.model}: {timings}[/dim]")
+
+
 if __name__ == "__main__":
     app()

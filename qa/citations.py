@@ -34,7 +34,9 @@ def parse_markers(text: str, n_sources: int) -> tuple[str, list[tuple[str, list[
         clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
         if clean:
             out.append((clean, markers))
-    # a marker standing alone after the last full stop belongs to the sentence before it
+        elif out:  # a marker standing alone after a full stop belongs to the sentence before it
+            out[-1] = (out[-1][0], out[-1][1] + [m for m in markers if m not in out[-1][1]])
+    # punctuation left alone once markers are removed joins the sentence before it
     merged: list[tuple[str, list[int]]] = []
     for sentence, markers in out:
         if merged and not re.search(r"[A-Za-z0-9]", sentence):

@@ -1,0 +1,103 @@
+"""The Python API end to end: real index, real embeddings, the real tiny GGUF model."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import EIF_DOC, LORDS_DOC
+
+from qa import prompts
+from qa.errors import EmptyIndexError
+from qa.types import Citation
+
+EIF_QUESTION = "When was the Early Intervention Foundation set up?"
+
+
+@pytest.fixture(scope="module")
+def eif_answer(assistant):
+    return assistant.ask(EIF_QUESTION)
+
+
+def test_eif_answer_says_2013_and_cites_the_000_answer(eif_answer):
+    assert not eif_answer.refused
+    assert "2013" in eif_answer.text
+    assert EIF_DOC in eif_answer.cited_doc_ids()
+    assert "[1]" in eif_answer.text or any(f"[{c.marker}]" in eif_answer.text for c in eif_answer.citations)
+
+
+def test_citation_carries_who_when_where_and_an_exact_quote(eif_answer):
+    from corpus import load_documents
+
+    citation: Citation = next(c for c in eif_answer.citations if c.doc_id == EIF_DOC)
+    assert citation.title == "Children: Protection"
+    assert citation.answered_by == "Edward Timpson" and citation.asked_by == "Dr Rosena Allin-Khan"
+    assert str(citation.date_answered) == "2016-12-21" and str(citation.date_asked) == "2016-12-13"
+    assert citation.source.endswith("000_73a33f3ed1e0367a.txt")
+    doc = next(d for d in load_documents()[0] if d.id == EIF_DOC)
+    for quote in citation.quotes:
+        assert doc.answer[quote.start : quote.end] == quote.text
+    assert "2013" in citation.quote
+
+
+def test_timings_cover_every_stage(eif_answer):
+    assert {"retrieve", "extract", "first_token", "total"} <= set(eif_answer.timings)
+    assert eif_answer.timings["total"] >= eif_answer.timings["first_token"] > 0
+
+
+def test_innovation_programme_targeted_support(assistant):
+    answer = assistant.ask(
+        "How much did the Children's Social Care Innovation Programme invest in targeted support for children in need?"
+    )
+    assert not answer.refused
+    assert "£5 million" in answer.text
+    assert LORDS_DOC in answer.cited_doc_ids()
+
+
+def test_unanswerable_question_is_refused_without_calling_the_model(assistant, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model must not be called for a refusal")
+
+    monkeypatch.setattr(assistant, "chat_model", no_model)
+    answer = assistant.ask("What is the annual budget of the Scottish Children's Reporter Administration?")
+    assert answer.refused and answer.text == prompts.REFUSAL_MESSAGE
+    assert answer.citations == [] and "first_token" not in answer.timings
+
+
+def test_follow_up_retrieves_the_eif_answer(assistant, eif_answer):
+    history = [{"role": "user", "content": EIF_QUESTION}, {"role": "assistant", "content": eif_answer.text}]
+    answer = assistant.ask("And which departments fund it?", history=history)
+    assert answer.standalone_question != "And which departments fund it?"
+    assert answer.hits[0].doc_id == EIF_DOC
+
+
+def test_stream_gives_the_extract_before_any_token(assistant):
+    events = list(assistant.stream(EIF_QUESTION))
+    kinds = [e.type for e in events]
+    assert kinds[0] == "extract" and kinds[-1] == "answer" and "token" in kinds
+    extract = events[0]
+    assert extract.extract and extract.citations
+    assert any("Early Intervention Foundation" in e.text for e in extract.extract)
+    assert {c.marker for c in extract.citations} == {e.marker for e in extract.extract}
+
+
+def test_retrieve_returns_ranked_typed_hits(assistant):
+    hits = assistant.retrieve("early intervention foundation", k=5)
+    assert hits[0].doc_id == EIF_DOC
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.text and h.metadata["doc_id"] == h.doc_id for h in hits)
+
+
+def test_filters_reach_the_model_path(assistant):
+    answer = assistant.ask(EIF_QUESTION, filters={"house": "Lords"})
+    assert all(h.doc_id == LORDS_DOC for h in answer.hits)
+
+
+def test_empty_index_error_says_what_to_run(tmp_path):
+    from qa.assistant import Assistant
+
+    with pytest.raises(EmptyIndexError, match="parlqa index"):
+        Assistant(data_dir=tmp_path / "empty", auto_index=False)
+
+
+def test_empty_question_is_rejected(assistant):
+    with pytest.raises(ValueError, match="empty"):
+        assistant.ask("   ")

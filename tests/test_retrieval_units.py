@@ -1,0 +1,121 @@
+"""Our own logic around the parts: citation parsing, reciprocal rank fusion, filters, the refusal gate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from index.lexical import ChunkColumns
+from qa.citations import parse_markers
+from qa.filters import NO_MATCH, chroma_where, lexical_mask
+from qa.gate import decide, named_terms
+from qa.retriever import cap_per_document, reciprocal_rank_fusion
+from qa.sentences import sentences
+from qa.types import Filters, Hit
+
+
+def test_markers_pointing_nowhere_are_dropped():
+    text, parsed = parse_markers("It began in 2013 [1][7]. Funding came from four departments [2, 9]. Odd [0].", 3)
+    assert parsed == [
+        ("It began in 2013.", [1]),
+        ("Funding came from four departments.", [2]),
+        ("Odd.", []),
+    ]
+    assert "[" not in text
+
+
+def test_trailing_marker_after_full_stop_belongs_to_the_sentence():
+    _, parsed = parse_markers("The fund is worth £23 million. [2]", 2)
+    assert parsed == [("The fund is worth £23 million.", [2])]
+
+
+def test_rrf_scores():
+    scores = reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]], k=60)
+    assert scores["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert scores["c"] == pytest.approx(1 / 63 + 1 / 61)
+    assert scores["b"] == pytest.approx(1 / 62)
+    assert sorted(scores, key=scores.get, reverse=True) == ["a", "c", "b"]
+
+
+def _hit(doc: str, n: int) -> Hit:
+    return Hit(chunk_id=f"{doc}:{n}", doc_id=doc, score=1.0, text="t", metadata={})
+
+
+def test_one_document_cannot_fill_every_slot():
+    hits = [_hit("a", i) for i in range(5)] + [_hit("b", 0), _hit("c", 0)]
+    assert [h.chunk_id for h in cap_per_document(hits, 4, 2)] == ["a:0", "a:1", "b:0", "c:0"]
+
+
+@pytest.fixture
+def columns() -> ChunkColumns:
+    metadata = [
+        {"department": "Department for Education", "answerer": "Will Quince", "house": "Commons", "date_num": 20220331},
+        {"department": "Home Office", "answerer": "Tom Pursglove", "house": "Commons", "date_num": 20231211},
+        {
+            "department": "Department for Education",
+            "answerer": "Lord Agnew of Oulton",
+            "house": "Lords",
+            "date_num": 20180131,
+        },
+        {"kind": "written statement"},
+    ]
+    for m in metadata:
+        m.setdefault("kind", "written question")
+    fields = ("department", "answerer", "house", "kind", "asker")
+    return ChunkColumns(
+        ids=[str(i) for i in range(4)],
+        doc_ids=[str(i) for i in range(4)],
+        texts=["t"] * 4,
+        date_num=np.array([m.get("date_num", 0) for m in metadata]),
+        fields={f: np.array([str(m.get(f, "")).lower() for m in metadata], dtype=object) for f in fields},
+        metadata=metadata,
+    )
+
+
+def test_filters_on_both_sides_agree(columns):
+    f = Filters(since=date(2020, 1, 1), department="education")
+    assert lexical_mask(f, columns).tolist() == [True, False, False, False]
+    assert chroma_where(f, columns) == {
+        "$and": [{"date_num": {"$gte": 20200101}}, {"department": {"$in": ["Department for Education"]}}]
+    }
+    assert lexical_mask(Filters(house="Lords"), columns).tolist() == [False, False, True, False]
+    assert lexical_mask(Filters(until=date(2019, 1, 1)), columns).tolist() == [False, False, True, False]
+    assert lexical_mask(Filters(answerer="pursglove"), columns).tolist() == [False, True, False, False]
+    assert chroma_where(Filters(answerer="nobody"), columns) == NO_MATCH
+    assert chroma_where(Filters(), columns) is None and lexical_mask(None, columns) is None
+
+
+def test_real_retrieval_honours_filters(assistant):
+    lords = assistant.retrieve("children at risk", k=5, filters={"house": "Lords"})
+    assert lords and {h.doc_id for h in lords} == {"001_49094da6f0fad395"}
+    recent = assistant.retrieve("children social care", k=8, filters={"since": "2018-01-01"})
+    assert recent and all(h.metadata["date_num"] >= 20180101 for h in recent)
+    for mode in ("dense", "bm25", "hybrid"):
+        dcsf = assistant.retrieve("social work", k=3, filters={"department": "children, schools"}, mode=mode)
+        assert dcsf and {h.doc_id for h in dcsf} == {"004_4d3d440a68fcc51d"}
+
+
+def test_gate_refuses_when_named_things_are_absent():
+    hit = Hit(
+        chunk_id="x", doc_id="x", score=1, text="The Early Intervention Foundation was set up in 2013.", metadata={}
+    )
+    assert named_terms("What is the budget of the Scottish Children's Reporter Administration?") == [
+        "Scottish",
+        "Children's",
+        "Reporter",
+        "Administration",
+    ]
+    assert decide("What is the budget of the Scottish Reporter Administration?", [hit], 0.6, 0.3).refuse
+    assert not decide("When was the Early Intervention Foundation set up?", [hit], 0.6, 0.3).refuse
+    assert decide("When was the Early Intervention Foundation set up?", [hit], 0.2, 0.3).refuse
+    assert decide("anything", [], None, 0.3).refuse
+
+
+def test_sentence_splitting_keeps_figures_and_abbreviations():
+    assert sentences("It cost £5.5 million, e.g. for Mr. Smith. Dr Jones agreed.\n\nA new paragraph") == [
+        "It cost £5.5 million, e.g. for Mr. Smith.",
+        "Dr Jones agreed.",
+        "A new paragraph",
+    ]
