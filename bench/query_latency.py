@@ -1,0 +1,90 @@
+"""Latency of hybrid retrieval (k = 8, with a filter), of the cited extract, and of the model's first token,
+over an existing index; peak memory of the process with that index and the model loaded.
+
+    .venv/bin/python bench/query_latency.py --data-dir DIR [--model small] [--questions 40] [--answers 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, peak_rss_mb, record  # noqa: E402
+
+from qa.assistant import Assistant  # noqa: E402
+from qa.types import Filters  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def questions(limit: int) -> list[str]:
+    out = []
+    for name in ("commons.jsonl", "default.jsonl"):
+        for line in (REPO / "eval" / "sets" / name).read_text(encoding="utf-8").splitlines():
+            out.append(json.loads(line)["question"])
+    return out[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--model", default="small")
+    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--answers", type=int, default=10)
+    parser.add_argument("--backend", default="torch")
+    args = parser.parse_args()
+
+    bot = Assistant(data_dir=args.data_dir, model=args.model, embedding_backend=args.backend, auto_index=False)
+    asked = questions(args.questions)
+    filters = Filters(since="2024-01-01")
+    bot.retrieve(asked[0], k=8, filters=filters)  # warm caches
+    retrieval = []
+    for q in asked:
+        started = time.perf_counter()
+        bot.retrieve(q, k=8, filters=filters)
+        retrieval.append(time.perf_counter() - started)
+
+    extract, first_token, total = [], [], []
+    for q in asked[: args.answers]:
+        started = time.perf_counter()
+        for event in bot.stream(q):
+            if event.type == "extract":
+                extract.append(time.perf_counter() - started)
+            elif event.type == "token" and len(first_token) < len(extract):
+                first_token.append(time.perf_counter() - started)
+            elif event.type == "answer":
+                total.append(time.perf_counter() - started)
+
+    def ms(values: list[float], q: float) -> float | None:
+        return round(percentile(values, q) * 1000) if values else None
+
+    payload = {
+        "data_dir": str(args.data_dir),
+        "chunks": len(bot.retriever.lexical().columns),
+        "model": args.model,
+        "retrieval_k8_filter_p50_ms": ms(retrieval, 0.5),
+        "retrieval_k8_filter_p95_ms": ms(retrieval, 0.95),
+        "extract_p50_ms": ms(extract, 0.5),
+        "extract_max_ms": ms(extract, 1.0),
+        "first_token_p50_ms": ms(first_token, 0.5),
+        "total_p50_ms": ms(total, 0.5),
+        "answered": len(first_token),
+        "refused": len(total) - len(first_token),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "mean_total_s": round(statistics.mean(total), 2) if total else None,
+    }
+    record("query_latency", payload)
+    for key, value in payload.items():
+        print(f"{key:>28}: {value}")
+
+
+if __name__ == "__main__":
+    main()
