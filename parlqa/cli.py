@@ -204,5 +204,86 @@ def ask(
     err.print(f"[dim]{answer.model}: {timings}[/dim]")
 
 
+@app.command("eval")
+def evaluate(
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="default, commons or a .jsonl path; repeat or comma-separate.")
+    ] = None,
+    model: Annotated[list[str] | None, typer.Option(help="Model presets or GGUF paths to compare.")] = None,
+    retrieval: Annotated[list[str] | None, typer.Option(help="dense, bm25 and/or hybrid.")] = None,
+    k: Annotated[list[str] | None, typer.Option("--k", help="Passages given to the model.")] = None,
+    chunk_tokens: Annotated[list[str] | None, typer.Option(help="Chunk sizes; one index each.")] = None,
+    limit: Annotated[int | None, typer.Option(help="First N pairs per set (keeping some unanswerable).")] = None,
+    judge: Annotated[str, typer.Option(help="Faithfulness judge model, or 'none'.")] = "base",
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("docs/eval"),
+    retrieval_only: Annotated[bool, typer.Option(help="Retrieval and refusal gate only; no model.")] = False,
+    refusal_threshold: Annotated[float | None, typer.Option(help="Override the refusal threshold.")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where evaluation indexes live.")] = None,
+    name: Annotated[str | None, typer.Option(help="Run file name under OUT/runs.")] = None,
+) -> None:
+    """Evaluate retrieval, answers, citations, refusals and faithfulness over every combination of the options."""
+    import shlex
+    import sys
+
+    from eval.corpora import DEFAULT_EVAL_DIR
+    from eval.dataset import DatasetError
+    from eval.runner import EvalOptions, split_values
+    from eval.runner import evaluate as run_evaluation
+    from qa.models import ModelError
+
+    defaults = Settings()
+    try:
+        options = EvalOptions(
+            sets=split_values(sets) or ["default"],
+            models=split_values(model) or [defaults.model],
+            retrievals=split_values(retrieval) or [defaults.retrieval],
+            ks=[int(v) for v in split_values(k)] or [defaults.k],
+            chunk_tokens=[int(v) for v in split_values(chunk_tokens)] or [defaults.chunk_tokens],
+            limit=limit,
+            judge=None if judge.lower() == "none" else judge,
+            out=out,
+            retrieval_only=retrieval_only,
+            refusal_threshold=refusal_threshold,
+            eval_dir=data_dir or DEFAULT_EVAL_DIR,
+            name=name,
+            command=shlex.join(["parlqa", *sys.argv[1:]]),
+        )
+    except ValueError as exc:
+        raise _fail(f"bad option: {exc}", 2) from None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=True) as bar:
+
+            def echo(line: str) -> None:
+                bar.console.print(line, highlight=False, soft_wrap=True)
+
+            results = run_evaluation(options, bar, echo)
+    except (DatasetError, ModelError, ValueError) as exc:
+        raise _fail(str(exc), 2) from None
+    if not results:
+        raise typer.Exit(0)
+
+
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Address to serve on (0.0.0.0: the whole network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 7860,
+    share: Annotated[bool, typer.Option("--share", help="Also open a public gradio.live link (online).")] = False,
+    model: Annotated[str | None, typer.Option(help="Default model preset (tiny, small, base) or a GGUF path.")] = None,
+    k: Annotated[int | None, typer.Option(help="Default passages given to the model.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the chat web page: streamed, cited answers beside their sources (login: PARLQA_UI_USER/_PASSWORD)."""
+    from qa.errors import ParlqaError
+    from qa.models import ModelError
+
+    try:
+        from ui.app import launch
+
+        launch(_settings(data_dir, model=model, k=k), host=host, port=port, share=share)
+    except (ParlqaError, ModelError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+
+
 if __name__ == "__main__":
     app()

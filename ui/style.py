@@ -1,0 +1,70 @@
+"""The chat page's stylesheet and the script that brings a source card into view when its [n] is clicked."""
+
+from __future__ import annotations
+
+CSS = """
+.pq-header h1 { margin: 0 0 2px 0; font-size: 1.5rem; }
+.pq-header p { margin: 0; }
+#pq-status { font-size: 0.9rem; }
+.pq-status-ok::before { content: "●"; color: #2e7d32; margin-right: 6px; }
+.pq-status-busy::before { content: "●"; color: #e6a700; margin-right: 6px; }
+.pq-label { font-weight: 600; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em;
+  opacity: 0.75; margin-bottom: 4px; }
+.pq-extract { border-left: 3px solid var(--color-accent); padding: 6px 10px; margin: 0 0 8px 0;
+  background: var(--background-fill-secondary); border-radius: 4px; }
+.pq-extract summary { cursor: pointer; font-size: 0.85rem; opacity: 0.8; }
+.pq-extract-list { margin: 4px 0 0 0 !important; padding-left: 18px !important; }
+.pq-extract-list li { margin: 2px 0 !important; }
+.pq-writing::after { content: "▍"; animation: pq-blink 1s steps(1) infinite; }
+@keyframes pq-blink { 50% { opacity: 0; } }
+.pq-answer { line-height: 1.55; }
+.pq-muted { opacity: 0.7; font-size: 0.9em; }
+.pq-meta { opacity: 0.6; font-size: 0.8em; margin-top: 6px; }
+a.pq-cite { text-decoration: none; font-weight: 600; color: var(--color-accent); padding: 0 1px; }
+a.pq-cite:hover { text-decoration: underline; }
+.pq-unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
+.pq-flag { display: inline-block; font-size: 0.75em; color: #92400e; background: #fef3c7;
+  border-radius: 4px; padding: 0 4px; margin-left: 2px; }
+.pq-notice { border-radius: 6px; padding: 8px 12px; }
+.pq-refusal { background: #eff6ff; border: 1px solid #93c5fd; color: #1e3a8a; }
+.pq-error { background: #fef2f2; border: 1px solid #fca5a5; color: #7f1d1d; }
+#pq-sources { position: sticky; top: 8px; max-height: calc(100vh - 24px); overflow-y: auto !important; }
+.pq-sources-head { font-weight: 600; margin: 0 0 8px 0; }
+.pq-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  margin: 0 0 10px 0; background: var(--block-background-fill); scroll-margin-top: 8px; }
+.pq-card header { display: flex; gap: 8px; align-items: baseline; }
+.pq-card h4 { margin: 0; font-size: 1rem; }
+.pq-num { flex: none; display: inline-block; min-width: 1.6em; text-align: center; border-radius: 999px;
+  background: var(--color-accent); color: white; font-weight: 600; font-size: 0.8rem; }
+.pq-tags { margin: 4px 0; }
+.pq-tag-extract { opacity: 0.7; font-style: italic; }
+.pq-tag { display: inline-block; font-size: 0.75rem; border: 1px solid var(--border-color-primary);
+  border-radius: 999px; padding: 0 8px; margin-right: 4px; }
+.pq-fields { display: grid; grid-template-columns: max-content 1fr; gap: 0 10px; margin: 4px 0;
+  font-size: 0.85rem; }
+.pq-fields dt { opacity: 0.7; }
+.pq-fields dd { margin: 0; }
+.pq-passage { white-space: pre-line; font-size: 0.85rem; margin: 6px 0; padding: 6px 10px;
+  border-left: 3px solid var(--border-color-primary); }
+.pq-passage mark { background: #fde68a; color: #111; padding: 0 1px; }
+.pq-link { font-size: 0.85rem; }
+.pq-flash { animation: pq-flash 1.6s ease-out; }
+@keyframes pq-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); } 100% { box-shadow: 0 0 0 0 transparent; } }
+"""
+
+JS = """
+() => {
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a.pq-cite") : null;
+    if (!link) return;
+    const card = document.getElementById((link.getAttribute("href") || "").replace(/^#/, ""));
+    if (!card) return;
+    event.preventDefault();
+    event.stopPropagation();
+    card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    card.classList.remove("pq-flash");
+    void card.offsetWidth;
+    card.classList.add("pq-flash");
+  }, true);
+}
+"""
