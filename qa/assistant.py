@@ -218,7 +218,8 @@ class Assistant:
 
     def _contextualise(self, prepared: Prepared) -> Prepared:
         started = time.perf_counter()
-        decision = decide(prepared.standalone, prepared.hits, prepared.best_similarity, self.settings.refusal_threshold)
+        # names are checked in the question as asked: a follow-up must not borrow them from the previous one
+        decision = decide(prepared.question, prepared.hits, prepared.best_similarity, self.settings.refusal_threshold)
         if decision.refuse:
             prepared.refuse_reason = decision.reason
         else:

@@ -101,3 +101,20 @@ def test_empty_index_error_says_what_to_run(tmp_path):
 def test_empty_question_is_rejected(assistant):
     with pytest.raises(ValueError, match="empty"):
         assistant.ask("   ")
+
+
+def test_out_of_corpus_follow_up_is_refused(assistant, eif_answer, monkeypatch):
+    history = [{"role": "user", "content": EIF_QUESTION}, {"role": "assistant", "content": eif_answer.text}]
+    real_chat_model = assistant.chat_model
+    calls = []
+
+    def counting(name=None):
+        calls.append(name)
+        return real_chat_model(name)
+
+    monkeypatch.setattr(assistant, "chat_model", counting)
+    answer = assistant.ask(
+        "And what is the budget of the Scottish Children's Reporter Administration?", history=history
+    )
+    assert answer.refused
+    assert len(calls) == 1  # the follow-up was condensed, but no answer was generated
