@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cited answers from UK parliamentary written questions."
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Index directory (default: PARLQA_DATA_DIR or .parlqa).")

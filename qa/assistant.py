@@ -314,8 +314,25 @@ class Assistant:
         started = time.perf_counter()
         clean, parsed = parse_markers(text, len(prepared.passages))
         checked, support = attribute(parsed, prepared.passages, self.embeddings, self.settings.support_threshold)
-        answer_text, citations = compose(checked, prepared.passages, support)
         timings["cite"] = time.perf_counter() - started
+        if not any(s.supported for s in checked):
+            # A fluent answer no source supports is worse than none: show the cited extract instead.
+            by_marker = {p.marker: p for p in prepared.passages}
+            markers = dict.fromkeys(e.marker for e in prepared.extract)
+            return Answer(
+                question=prepared.question,
+                standalone_question=prepared.standalone,
+                text=prompts.NO_SUPPORTED_ANSWER_MESSAGE,
+                refused=True,
+                refusal_reason="no sentence of the model's answer is supported by the passages",
+                citations=[make_citation(m, by_marker[m], None) for m in markers],
+                sentences=checked,
+                extract=prepared.extract,
+                hits=prepared.hits,
+                model=model,
+                timings=timings,
+            )
+        answer_text, citations = compose(checked, prepared.passages, support)
         return Answer(
             question=prepared.question,
             standalone_question=prepared.standalone,

@@ -44,3 +44,8 @@ Standalone question:"""
 EXTRACT_HEADING = "From the sources:"
 
 UNSUPPORTED_NOTE = "not supported by the cited sources"
+
+NO_SUPPORTED_ANSWER_MESSAGE = (
+    "The model's answer could not be traced to the sources, so it is not shown. "
+    "The most relevant passages are cited below."
+)

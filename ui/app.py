@@ -37,7 +37,7 @@ EXAMPLES = [
     "How much has been invested in the Children's Social Care Innovation Programme?",
     "How many people registered for information on becoming a social worker?",
 ]
-QUEUE_SIZE = 32
+QUEUE_SIZE = 256  # waiting requests; beyond this a new one is told the queue is full
 GENERATION = "generation"  # one concurrency group: the model is one llama.cpp context
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the chat
 
@@ -155,11 +155,14 @@ def build_app(source: AssistantSource) -> gr.Blocks:
             yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     def _finished(chat, turns, question, answer: Answer, extract_citations: list[Citation], model: str) -> tuple:
-        citations = [] if answer.refused else render.merge_citations(answer.citations, extract_citations)
+        if answer.refused:  # a refusal shows only what the extract quotes, if anything
+            citations = extract_citations if answer.extract else []
+        else:
+            citations = render.merge_citations(answer.citations, extract_citations)
         known = [c.marker for c in citations]
         reply = {"role": "assistant", "content": render.answer_html(answer, known, model)}
         turns = [*(turns or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-        note = "No sources: the corpus does not answer this question." if answer.refused else None
+        note = "No sources: the corpus does not answer this question." if answer.refused and not citations else None
         return (
             [*chat, reply],
             turns,

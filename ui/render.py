@@ -98,9 +98,13 @@ def streaming_html(extract: Sequence[ExtractSentence], known: Iterable[int], par
 
 def answer_html(answer: Answer, known: Iterable[int], model: str | None = None) -> str:
     """The finished message: the answer with linked markers and flagged unsupported sentences, or a refusal."""
-    if answer.refused:
-        return refusal_html(answer.refusal_reason)
     known = set(known)
+    if answer.refused:
+        notice = refusal_html(answer.refusal_reason, answer.text)
+        if not answer.extract:
+            return notice
+        return f'<div class="pq-msg">{notice}{extract_html(answer.extract, known)}</div>'
+
     if answer.sentences:
         body = " ".join(_sentence_html(s, known) for s in answer.sentences)
     else:
@@ -118,11 +122,11 @@ def answer_html(answer: Answer, known: Iterable[int], model: str | None = None) 
     return f'<div class="pq-msg">{"".join(parts)}</div>'
 
 
-def refusal_html(reason: str | None = None) -> str:
+def refusal_html(reason: str | None = None, message: str = REFUSAL_MESSAGE) -> str:
     why = f'<div class="pq-muted">{inline(reason[:1].upper() + reason[1:])}.</div>' if reason else ""
     return (
         f'<div class="pq-notice pq-refusal" role="status"><strong>No answer found.</strong> '
-        f"{inert(REFUSAL_MESSAGE)}{why}"
+        f"{inert(message)}{why}"
         f'<div class="pq-muted">Try other words, or widen the filters.</div></div>'
     )
 
