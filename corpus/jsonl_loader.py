@@ -32,15 +32,19 @@ def _member(value: Any, field: str) -> Member | None:
     if not name:
         return None
     party = value.get("party")
+    if not isinstance(name, str) or (party and not isinstance(party, str)):
+        raise RecordError(f"field '{field}' should name a member in text")
     mnis = value.get("mnis_id")
-    return Member(name=str(name), party=str(party) if party else None, mnis_id=mnis if isinstance(mnis, int) else None)
+    return Member(name=name, party=party or None, mnis_id=mnis if isinstance(mnis, int) else None)
 
 
 def _date(value: Any, field: str) -> date | None:
     if value in (None, ""):
         return None
+    if not isinstance(value, str):
+        raise RecordError(f"field '{field}' is not an ISO date: {value!r}")
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(value[:10])
     except ValueError as exc:
         raise RecordError(f"field '{field}' is not an ISO date: {value!r}") from exc
 
@@ -62,9 +66,11 @@ def record_to_document(record: Any, source: str) -> Document:
         raise RecordError(f"line is a JSON {type(record).__name__}, not an object")
     doc_id = record.get("id")
     if doc_id is None and record.get("question_id") is not None:
-        doc_id = f"ukparl-wq-{str(record.get('house') or 'commons').lower()}-{record['question_id']}"
-    if not isinstance(doc_id, str | int) or not str(doc_id).strip():
+        chamber = str(record.get("house") or "commons").lower()
+        doc_id = f"ukparl-wq-{chamber}-{_key(record['question_id'], 'question_id')}"
+    if doc_id is None or not str(doc_id).strip():
         raise RecordError("field 'id' is missing")
+    doc_id = _key(doc_id, "id")
     answer = _text(record, "answer_text", required=True)
     question = _text(record, "question_text")
     asker = _member(record.get("asker"), "asker")
@@ -76,13 +82,13 @@ def record_to_document(record: Any, source: str) -> Document:
         raise RecordError(f"field 'house' should be Commons or Lords, got {house_value!r}") from exc
     asked = _date(record.get("date_asked"), "date_asked")
     uin = record.get("uin")
-    uin = str(uin) if uin not in (None, "") else None
+    uin = _key(uin, "uin") if uin not in (None, "") else None
     url = _text(record, "url")
     if url is None and asked and uin:
         url = OFFICIAL_URL.format(date=asked.isoformat(), uin=uin)
     try:
-        return Document(
-            id=str(doc_id),
+        doc = Document(
+            id=doc_id,
             kind=DocumentKind.WRITTEN_QUESTION,
             title=_text(record, "title"),
             house=house,
@@ -101,6 +107,26 @@ def record_to_document(record: Any, source: str) -> Document:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise RecordError(f"field '{'.'.join(map(str, first['loc']))}': {first['msg']}") from exc
+    _check_unicode(doc)
+    return doc
+
+
+def _key(value: Any, field: str) -> str:
+    """An id-like field as text: a string or a whole number (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RecordError(f"field '{field}' should be text or a whole number, got {type(value).__name__}")
+    return str(value)
+
+
+def _check_unicode(doc: Document) -> None:
+    """Reject text holding lone surrogates (JSON escapes such as \\ud800): they cannot be stored or embedded."""
+    for name, value in doc.model_dump().items():
+        for text in value.values() if isinstance(value, dict) else (value,):
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise RecordError(f"field '{name}' is not valid Unicode (lone surrogate)") from exc
 
 
 def open_text(path: Path):
@@ -120,6 +146,12 @@ def iter_jsonl_documents(path: Path) -> Iterator[tuple[int, Document | RecordErr
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, RecordError(f"invalid JSON ({exc.msg})")
+                continue
+            except RecursionError:
+                yield number, RecordError("invalid JSON (nested too deeply)")
+                continue
+            except ValueError:  # an integer literal longer than Python converts
+                yield number, RecordError("invalid JSON (number too long)")
                 continue
             try:
                 yield number, record_to_document(record, str(path))

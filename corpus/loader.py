@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,9 @@ def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]
 
 
 def _read_text_file(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(f"file is too large ({size:,} bytes; the limit is {MAX_TEXT_BYTES:,})")
     raw = path.read_bytes()
     if not raw.strip():
         raise ValueError("file is empty")
@@ -122,7 +126,7 @@ def _load_jsonl(path: Path, report: LoadReport) -> Iterator[Document]:
                 yield item
             else:
                 bad.append(f"line {number}: {item}")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
         reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else f"unreadable ({exc})"
         bad.append(reason)
     if bad and good == 0:
@@ -136,12 +140,24 @@ def _load_jsonl(path: Path, report: LoadReport) -> Iterator[Document]:
         )
 
 
+def _utf8_name(path: Path) -> bool:
+    """Whether the path is UTF-8 (undecodable bytes in a name become lone surrogates, which cannot be stored)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def iter_documents(paths: Iterable[Path], report: LoadReport) -> Iterator[Document]:
     """Stream Documents from files and folders; problems and warnings are added to ``report``."""
     files, problems = discover_files(paths)
     report.problems.extend(problems)
     for path in files:
         report.files += 1
+        if not _utf8_name(path):
+            report.problems.append(LoadProblem(str(path), "file name is not valid UTF-8"))
+            continue
         loader = _load_jsonl if _is_jsonl(path) else _load_text
         for doc in loader(path, report):
             report.documents += 1

@@ -1,1 +1,1 @@
-"""eval"""
+"""Evaluation of parlqa: question sets, retrieval and answer metrics, a local judge, runs and reports."""

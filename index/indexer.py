@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,12 @@ class Indexer:
     def __init__(self, settings: Settings, store: ChunkStore | None = None):
         self.settings = settings
         self.manifest = Manifest(settings.manifest_path)
-        self.store = store or ChunkStore(settings)
+        try:
+            self.store = store or ChunkStore(settings)
+            self.store.claim(self._index_id())
+        except BaseException:
+            self.manifest.close()
+            raise
         self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap, settings.encoding)
         self._embeddings = None
 
@@ -78,6 +84,14 @@ class Indexer:
 
     def close(self) -> None:
         self.manifest.close()
+
+    def _index_id(self) -> str:
+        """This index's identity, made once and kept in the manifest."""
+        index_id = self.manifest.get_meta("index_id")
+        if index_id is None:
+            index_id = uuid.uuid4().hex
+            self.manifest.set_meta("index_id", index_id)
+        return index_id
 
     # public -----------------------------------------------------------------------------------------
     def index(
@@ -111,6 +125,7 @@ class Indexer:
         t0 = timer()
         known = self.manifest.document_hashes()
         pending: dict[str, tuple[Document, str]] = {}
+        moved: dict[str, str | None] = {}  # unchanged documents now read from another file
         seen: set[str] = set()
         for doc in iter_documents(paths, result.report):
             seen.add(doc.id)
@@ -118,8 +133,15 @@ class Indexer:
             previous = known.get(doc.id)
             if previous is not None and previous[0] == digest:
                 pending.pop(doc.id, None)
+                moved.pop(doc.id, None)
+                if _source(doc) != previous[1]:
+                    moved[doc.id] = _source(doc)
                 continue
+            moved.pop(doc.id, None)
             pending[doc.id] = (doc, "updated" if previous else "added")
+        if moved:
+            # so that deleting the file later removes them; their texts and vectors are unchanged
+            self.manifest.set_sources(moved)
         result.documents_seen = len(seen)
         result.unchanged = len(seen) - len(pending)
         result.seconds["load"] = timer() - t0
@@ -165,13 +187,7 @@ class Indexer:
         old = set(self.manifest.chunk_ids_of(doc_ids))
         if chunks:
             self.store.upsert(chunks, vectors)
-        self.manifest.replace_documents(
-            [
-                (doc.id, str(Path(doc.source_path).resolve()) if doc.source_path else None, doc.content_hash())
-                for doc, _ in batch
-            ],
-            chunks,
-        )
+        self.manifest.replace_documents([(doc.id, _source(doc), doc.content_hash()) for doc, _ in batch], chunks)
         stale = old - {c.id for c in chunks}
         if stale:
             self.store.delete(sorted(stale))
@@ -220,11 +236,17 @@ class Indexer:
 
     def sync_lexical(self) -> bool:
         """Rebuild the BM25 index when it lags the manifest. Returns whether it was rebuilt."""
+        LexicalIndex.remove_leftovers(self.settings.bm25_dir)
         generation = self.manifest.generation
         if LexicalIndex.stored_generation(self.settings.bm25_dir) == generation:
             return False
         LexicalIndex.build(self.manifest.iter_chunks(), generation).save(self.settings.bm25_dir)
         return True
+
+
+def _source(doc: Document) -> str | None:
+    """The document's file as the manifest records it (resolved)."""
+    return str(Path(doc.source_path).resolve()) if doc.source_path else None
 
 
 def index_paths(

@@ -98,6 +98,17 @@ class LexicalIndex:
         tmp.rename(directory)
         shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def remove_leftovers(directory: Path) -> int:
+        """Delete the temporary and old folders a ``save`` killed part-way left beside ``directory``.
+
+        Only for the one writer (the indexer, under its lock): another writer's folders would go too.
+        """
+        leftovers = [p for kind in ("tmp", "old") for p in directory.parent.glob(f"{directory.name}.{kind}-*")]
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(leftovers)
+
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
         columns_file = directory / "columns.json"

@@ -111,6 +111,13 @@ class Manifest:
             )
             self._bump()
 
+    def set_sources(self, sources: dict[str, str | None]) -> None:
+        """Record the file each document is now read from (its chunks are unchanged)."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE documents SET source = ? WHERE doc_id = ?", [(s, d) for d, s in sources.items()]
+            )
+
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
         with self.db:

@@ -12,9 +12,15 @@ from chromadb.config import Settings as ChromaSettings
 from index.chunking import Chunk
 from parlqa.settings import Settings
 
+OWNER_KEY = "parlqa_index"
+
 
 class StoreUnavailableError(RuntimeError):
     """The Chroma store cannot be opened or reached."""
+
+
+class StoreOwnedError(StoreUnavailableError):
+    """The collection holds the chunks of another parlqa index (another data dir)."""
 
 
 def make_client(settings: Settings) -> ClientAPI:
@@ -51,6 +57,23 @@ class ChunkStore:
         except Exception as exc:
             raise StoreUnavailableError(f"cannot open collection {settings.collection!r}: {exc}") from exc
         self._max_batch = max(1, min(self.client.get_max_batch_size(), 4096))
+
+    def claim(self, index_id: str) -> None:
+        """Mark the collection as the index ``index_id``'s; refuse one that another index writes.
+
+        An index deletes the chunks its manifest does not know, so two data dirs sharing one collection (on one
+        Chroma server) would delete each other's chunks.
+        """
+        metadata = dict(self.collection.metadata or {})
+        owner = metadata.get(OWNER_KEY)
+        if owner == index_id:
+            return
+        if owner is not None:
+            raise StoreOwnedError(
+                f"the collection at {store_location(self.settings)} belongs to another parlqa index (another data"
+                " dir); give this one its own collection with PARLQA_COLLECTION, or share that index's data dir"
+            )
+        self.collection.modify(metadata={**metadata, OWNER_KEY: index_id})
 
     def upsert(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for start in range(0, len(chunks), self._max_batch):

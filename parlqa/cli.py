@@ -214,7 +214,7 @@ def evaluate(
     k: Annotated[list[str] | None, typer.Option("--k", help="Passages given to the model.")] = None,
     chunk_tokens: Annotated[list[str] | None, typer.Option(help="Chunk sizes; one index each.")] = None,
     limit: Annotated[int | None, typer.Option(help="First N pairs per set (keeping some unanswerable).")] = None,
-    judge: Annotated[str, typer.Option(help="Faithfulness judge model, or 'none'.")] = "base",
+    judge: Annotated[str, typer.Option(help="Faithfulness judge model, or 'none'.")] = "small",
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("docs/eval"),
     retrieval_only: Annotated[bool, typer.Option(help="Retrieval and refusal gate only; no model.")] = False,
     refusal_threshold: Annotated[float | None, typer.Option(help="Override the refusal threshold.")] = None,

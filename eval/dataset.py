@@ -1,0 +1,99 @@
+"""Evaluation pairs: a typed model and a JSON Lines loader that names the file and line of a bad pair."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+BUILTIN_SETS = ("default", "commons")
+
+
+class Kind(StrEnum):
+    FACTOID = "factoid"
+    WHO_WHEN = "who_when"
+    LIST = "list"
+    WHY_HOW = "why_how"
+    MULTI_DOCUMENT = "multi_document"
+    UNANSWERABLE = "unanswerable"
+
+
+class EvalPair(BaseModel):
+    """One question with its reference answer, the facts a correct answer states and the documents holding them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=3)
+    reference_answer: str
+    key_facts: list[str] = Field(default_factory=list)
+    source_ids: list[str] = Field(default_factory=list)
+    kind: Kind
+    corpus: str = Field(min_length=1)
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind is not Kind.UNANSWERABLE
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EvalPair:
+        if self.answerable and not (self.key_facts and self.source_ids):
+            raise ValueError("an answerable pair needs key_facts and source_ids")
+        if not self.answerable and (self.key_facts or self.source_ids):
+            raise ValueError("an unanswerable pair has no key_facts or source_ids")
+        if any(not f.strip() for f in self.key_facts):
+            raise ValueError("a key fact is empty")
+        return self
+
+
+class DatasetError(ValueError):
+    """A set file that cannot be read, or a pair in it that is not valid."""
+
+
+def set_path(name_or_path: str | Path) -> Path:
+    """A built-in set name (``default``, ``commons``) or a path to a ``.jsonl`` file."""
+    text = str(name_or_path)
+    if text in BUILTIN_SETS:
+        return SETS_DIR / f"{text}.jsonl"
+    return Path(text).expanduser()
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(map(str, first["loc"]))
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+def load_pairs(name_or_path: str | Path) -> list[EvalPair]:
+    """Every pair of a set, in file order; raises ``DatasetError`` naming the file and line at fault."""
+    path = set_path(name_or_path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such evaluation set")
+    pairs: list[EvalPair] = []
+    ids: set[str] = set()
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                pair = EvalPair.model_validate(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+            except ValidationError as exc:
+                raise DatasetError(f"{path}:{number}: {_first_error(exc)}") from None
+            if pair.id in ids:
+                raise DatasetError(f"{path}:{number}: duplicate id {pair.id!r}")
+            ids.add(pair.id)
+            pairs.append(pair)
+    if not pairs:
+        raise DatasetError(f"{path}: no pairs")
+    return pairs
+
+
+def set_name(name_or_path: str | Path) -> str:
+    """A short label for a set: its built-in name or the file stem."""
+    text = str(name_or_path)
+    return text if text in BUILTIN_SETS else Path(text).stem

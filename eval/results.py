@@ -1,0 +1,175 @@
+"""Typed results of an evaluation run, and their aggregation into per-configuration metrics."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from pydantic import BaseModel, Field
+
+from eval import metrics
+
+RANK_DEPTH = 20  # passages retrieved for the ranking metrics (deduplicated to documents)
+STAGES = ("retrieve", "extract", "first_token", "generate", "total")
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+class RunConfig(BaseModel):
+    """One point of the comparison grid."""
+
+    set: str
+    corpus: str
+    model: str | None = Field(None, description="None for a retrieval-only run.")
+    retrieval: str
+    k: int
+    chunk_tokens: int
+    refusal_threshold: float
+
+    @property
+    def label(self) -> str:
+        parts = [self.set, self.model or "retrieval", self.retrieval, f"k{self.k}", f"c{self.chunk_tokens}"]
+        return "/".join(parts)
+
+    @property
+    def key(self) -> tuple:
+        return (self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold)
+
+
+class PairResult(BaseModel):
+    """What happened to one question under one configuration."""
+
+    id: str
+    kind: str
+    question: str
+    reference_answer: str
+    key_facts: list[str]
+    source_ids: list[str]
+    ranked: list[str] = Field(description=f"Document ids of the top {RANK_DEPTH} passages, deduplicated.")
+    context: list[str] = Field(description="Document ids of the k passages given to the model, deduplicated.")
+    best_similarity: float | None = None
+    refused: bool = False
+    refusal_reason: str | None = None
+    answer: str | None = None
+    cited: list[str] = Field(default_factory=list)
+    facts_found: list[bool] = Field(default_factory=list)
+    context_facts: list[bool] = Field(default_factory=list, description="Key facts found in the model's sources.")
+    sentences: list[str] = Field(default_factory=list)
+    self_supported: list[bool] = Field(default_factory=list, description="The product's own support check.")
+    verdicts: list[bool] | None = Field(None, description="The judge's verdict per sentence.")
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "unanswerable"
+
+    @property
+    def facts_ok(self) -> bool:
+        return bool(self.facts_found) and all(self.facts_found)
+
+    @property
+    def correct(self) -> bool:
+        """Answerable: every key fact stated; unanswerable: refused."""
+        return self.facts_ok if self.answerable else self.refused
+
+
+class ConfigResult(BaseModel):
+    """A configuration, its per-question results and its metrics."""
+
+    config: RunConfig
+    retrieval_only: bool
+    judge: str | None = None
+    documents: int = 0
+    peak_rss_mb: float | None = None
+    seconds: float = 0.0
+    metrics: dict[str, float | int | None] = Field(default_factory=dict)
+    by_kind: dict[str, dict[str, float | int | None]] = Field(default_factory=dict)
+    pairs: list[PairResult] = Field(default_factory=list)
+
+
+REFUSAL_CAUSES = {
+    "gate": ("best passage similarity", "the passages do not mention", "no passage matched"),
+    "model": ("the model found no answer",),
+    "unsupported": ("no sentence of the model's answer",),
+}
+
+
+def refusal_cause(reason: str | None) -> str:
+    """gate (before the model), model (it said the sources hold no answer), unsupported (its answer was withheld)
+    or other."""
+    text = (reason or "").lower()
+    return next((cause for cause, starts in REFUSAL_CAUSES.items() if text.startswith(starts)), "other")
+
+
+def strip_markers(text: str) -> str:
+    return _MARKERS.sub("", text)
+
+
+def _ranking(pairs: list[PairResult]) -> dict[str, float | None]:
+    answerable = [p for p in pairs if p.answerable]
+    return {
+        "hit@5": metrics.mean(metrics.hit_at_k(p.ranked, p.source_ids, 5) for p in answerable),
+        "recall@5": metrics.mean(metrics.recall_at_k(p.ranked, p.source_ids, 5) for p in answerable),
+        "mrr": metrics.mean(metrics.reciprocal_rank(p.ranked, p.source_ids) for p in answerable),
+        "ndcg@10": metrics.mean(metrics.ndcg_at_k(p.ranked, p.source_ids, 10) for p in answerable),
+        "context_recall": metrics.mean(
+            metrics.recall_at_k(p.context, p.source_ids, len(p.context) or 1) for p in answerable
+        ),
+        "facts_in_context": metrics.mean(float(all(p.context_facts)) for p in answerable if p.context_facts),
+    }
+
+
+def _answers(pairs: list[PairResult]) -> dict[str, float | int | None]:
+    answerable = [p for p in pairs if p.answerable]
+    unanswerable = [p for p in pairs if not p.answerable]
+    answered = [p for p in answerable if not p.refused]
+    refused = [p for p in answerable if p.refused]
+    faith = metrics.faithfulness(p.verdicts or [] for p in pairs if not p.refused)
+    rated = [p for p in answered if p.verdicts]
+    agree = metrics.agreement([all(p.verdicts or []) for p in rated], [p.facts_ok for p in rated])
+    return {
+        "key_fact_accuracy": metrics.mean(float(p.facts_ok) for p in answerable),
+        "key_fact_recall": metrics.mean(sum(p.facts_found) / len(p.facts_found) for p in answerable if p.facts_found),
+        "citation_precision": metrics.mean(metrics.citation_precision(p.cited, p.source_ids) for p in answered),
+        "citation_recall": metrics.mean(metrics.citation_recall(p.cited, p.source_ids) for p in answered),
+        "faithfulness": faith.sentence_rate,
+        "faithful_answers": faith.answer_rate,
+        "judged_sentences": faith.sentences,
+        "self_check_supported": metrics.rate(s for p in answered for s in p.self_supported),
+        "judge_agreement": agree.observed,
+        "judge_kappa": agree.kappa,
+        "judge_agreement_n": agree.n,
+        "refused_unanswerable": sum(p.refused for p in unanswerable),
+        "refused_answerable": sum(p.refused for p in answerable),
+        **{
+            f"refused_answerable_{cause}": sum(refusal_cause(p.refusal_reason) == cause for p in refused)
+            for cause in [*REFUSAL_CAUSES, "other"]
+        },
+    }
+
+
+def summarise(pairs: list[PairResult], retrieval_only: bool) -> dict[str, float | int | None]:
+    """Every headline metric of one configuration (refusals come from the gate alone in retrieval-only runs)."""
+    answerable = [p for p in pairs if p.answerable]
+    unanswerable = [p for p in pairs if not p.answerable]
+    out: dict[str, float | int | None] = {
+        "n": len(pairs),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        **_ranking(pairs),
+        "refusal_rate": metrics.rate(p.refused for p in unanswerable),
+        "false_refusal_rate": metrics.rate(p.refused for p in answerable),
+    }
+    if not retrieval_only:
+        out.update(_answers(pairs))
+    for stage in STAGES:
+        values = [p.timings[stage] for p in pairs if stage in p.timings]
+        out[f"p50_{stage}"] = metrics.percentile(values, 0.5)
+    return out
+
+
+def by_kind(pairs: list[PairResult]) -> dict[str, dict[str, float | int | None]]:
+    """Per question kind: count and share correct (key facts, or a refusal for unanswerables)."""
+    groups: dict[str, list[PairResult]] = defaultdict(list)
+    for p in pairs:
+        groups[p.kind].append(p)
+    return {kind: {"n": len(v), "correct": metrics.rate(p.correct for p in v)} for kind, v in groups.items()}

@@ -1,0 +1,368 @@
+"""Run the comparison grid: index each corpus per chunk size, answer (or only retrieve) every question under every
+configuration, judge the answers, score them, and write the run file and the report."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import itertools
+import json
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from eval.corpora import DEFAULT_EVAL_DIR, CorpusUnavailableError, prepare_index
+from eval.dataset import EvalPair, Kind, load_pairs, set_name
+from eval.judge import Claim, Judge
+from eval.metrics import dedupe, facts_found
+from eval.results import RANK_DEPTH, ConfigResult, PairResult, RunConfig, by_kind, strip_markers, summarise
+
+Echo = Callable[[str], None]
+
+
+class EvalOptions(BaseModel):
+    """What to evaluate: every combination of the listed values is one configuration."""
+
+    sets: list[str] = Field(default_factory=lambda: ["default"])
+    models: list[str] = Field(default_factory=lambda: ["small"])
+    retrievals: list[str] = Field(default_factory=lambda: ["hybrid"])
+    ks: list[int] = Field(default_factory=lambda: [5])
+    chunk_tokens: list[int] = Field(default_factory=lambda: [256])
+    refusal_threshold: float | None = None
+    limit: int | None = Field(None, ge=1)
+    judge: str | None = "small"
+    retrieval_only: bool = False
+    out: Path = Path("docs/eval")
+    eval_dir: Path = DEFAULT_EVAL_DIR
+    judge_cache: Path | None = None
+    name: str | None = None
+    command: str = ""
+
+
+def split_values(values: Iterable[str] | None) -> list[str]:
+    """Repeated and comma-separated option values, in order, without repeats."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in str(value).split(",") if v.strip() and v.strip() not in out)
+    return out
+
+
+def limit_pairs(pairs: Sequence[EvalPair], limit: int | None) -> list[EvalPair]:
+    """The first ``limit`` pairs in file order, keeping the set's share of unanswerables (at least one)."""
+    if limit is None or limit >= len(pairs):
+        return list(pairs)
+    unanswerable = [p for p in pairs if p.kind is Kind.UNANSWERABLE]
+    share = len(unanswerable) / len(pairs)
+    n_unanswerable = min(len(unanswerable), max(1, round(limit * share))) if unanswerable else 0
+    chosen = {p.id for p in unanswerable[:n_unanswerable]}
+    chosen |= {p.id for p in [p for p in pairs if p.kind is not Kind.UNANSWERABLE][: limit - n_unanswerable]}
+    return [p for p in pairs if p.id in chosen]
+
+
+class PeakRss:
+    """Samples this process's resident memory in a thread; ``peak_mb`` is the largest sample."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def current() -> int:
+        try:
+            with open("/proc/self/status", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.current())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self.current()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.current())
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak / 2**20, 1)
+
+
+class _Bar:
+    """A thin wrapper over an optional rich ``Progress``."""
+
+    def __init__(self, progress: Any | None):
+        self.progress = progress
+        self.task = None
+
+    def start(self, description: str, total: int) -> None:
+        if self.progress is not None:
+            if self.task is not None:
+                self.progress.remove_task(self.task)
+            self.task = self.progress.add_task(description, total=total)
+
+    def advance(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
+
+    def indexing(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+
+def _validate(options: EvalOptions) -> None:
+    from qa.models import resolve_model
+    from qa.retriever import RETRIEVAL_MODES
+
+    bad = [m for m in options.retrievals if m not in RETRIEVAL_MODES]
+    if bad:
+        raise ValueError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {bad[0]!r}")
+    for name in [] if options.retrieval_only else [*options.models, *([options.judge] if options.judge else [])]:
+        resolve_model(name)
+
+
+def _prepare(bot, pair: EvalPair, config: RunConfig):
+    """The chain up to the model: retrieval, the prompt's sources and the refusal gate's decision."""
+    state = {"question": pair.question, "history": [], "k": config.k, "filters": None, "mode": config.retrieval}
+    return bot.prepare.invoke(state)
+
+
+def _sources_text(prepared) -> str:
+    """What the model is shown: each passage's label and kept sentences."""
+    return "\n".join(p.prompt_line() for p in prepared.passages)
+
+
+def _retrieve_only(bot, pair: EvalPair, config: RunConfig) -> PairResult:
+    started = time.perf_counter()
+    prepared = _prepare(bot, pair, config)
+    timings = {**prepared.timings, "total": time.perf_counter() - started}
+    result = _base_result(bot, pair, config, [h.doc_id for h in prepared.hits], timings)
+    result.best_similarity = prepared.best_similarity
+    result.refused = prepared.refuse_reason is not None
+    result.refusal_reason = prepared.refuse_reason
+    result.context_facts = facts_found(pair.key_facts, _sources_text(prepared))
+    return result
+
+
+def _answer(bot, pair: EvalPair, config: RunConfig) -> tuple[PairResult, list[Claim]]:
+    answer = bot.ask(pair.question, k=config.k, model=config.model, mode=config.retrieval)
+    result = _base_result(bot, pair, config, [h.doc_id for h in answer.hits], dict(answer.timings))
+    prepared = _prepare(bot, pair, config)
+    result.best_similarity = prepared.best_similarity
+    result.context_facts = facts_found(pair.key_facts, _sources_text(prepared))
+    text = strip_markers(answer.text)
+    result.answer = answer.text
+    result.refused = answer.refused
+    result.refusal_reason = answer.refusal_reason
+    result.cited = answer.cited_doc_ids()
+    result.facts_found = facts_found(pair.key_facts, "" if answer.refused else text)
+    result.sentences = [s.text for s in answer.sentences]
+    result.self_supported = [s.supported for s in answer.sentences]
+    claims: list[Claim] = []
+    if not answer.refused:
+        everything = tuple(c.passage for c in answer.citations) or tuple(h.body for h in answer.hits)
+        for sentence in answer.sentences:
+            cited = tuple(c.passage for c in answer.citations if c.marker in sentence.markers)
+            claims.append(Claim(sentence.text, cited or everything))
+    return result, claims
+
+
+def _base_result(bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict) -> PairResult:
+    ranked = bot.retrieve(pair.question, k=RANK_DEPTH, mode=config.retrieval)
+    return PairResult(
+        id=pair.id,
+        kind=pair.kind.value,
+        question=pair.question,
+        reference_answer=pair.reference_answer,
+        key_facts=pair.key_facts,
+        source_ids=pair.source_ids,
+        ranked=dedupe(h.doc_id for h in ranked),
+        context=dedupe(context),
+        timings={k: round(v, 4) for k, v in timings.items()},
+    )
+
+
+def _judge_all(judge: Judge, results: list[PairResult], claims: list[list[Claim]], bar: _Bar) -> None:
+    """Judge every sentence, grouping those that share passages so the model reuses its prompt prefix."""
+    todo = [(i, j, c) for i, group in enumerate(claims) for j, c in enumerate(group)]
+    todo.sort(key=lambda item: (item[2].passages, item[0], item[1]))
+    verdicts: dict[tuple[int, int], bool] = {}
+    bar.start(f"judging with {judge.model_name}", len(todo))
+    for i, j, claim in todo:
+        verdicts[(i, j)] = judge.verdict(claim)
+        bar.advance()
+    for i, group in enumerate(claims):
+        if not results[i].refused:
+            results[i].verdicts = [verdicts[(i, j)] for j in range(len(group))]
+
+
+def evaluate_config(
+    bot,
+    pairs: list[EvalPair],
+    config: RunConfig,
+    retrieval_only: bool,
+    judge: Judge | None,
+    bar: _Bar,
+    documents: int = 0,
+) -> ConfigResult:
+    """Run one configuration over ``pairs`` with an Assistant opened on the right index."""
+    started = time.perf_counter()
+    results: list[PairResult] = []
+    claims: list[list[Claim]] = []
+    with PeakRss() as rss:
+        if not retrieval_only:
+            _ = bot.chat_model(config.model).llama  # loaded outside the timed questions
+        bar.start(config.label, len(pairs))
+        for pair in pairs:
+            if retrieval_only:
+                results.append(_retrieve_only(bot, pair, config))
+            else:
+                result, pair_claims = _answer(bot, pair, config)
+                results.append(result)
+                claims.append(pair_claims)
+            bar.advance()
+    if judge is not None and not retrieval_only:
+        _judge_all(judge, results, claims, bar)
+    return ConfigResult(
+        config=config,
+        retrieval_only=retrieval_only,
+        judge=None if retrieval_only or judge is None else judge.model_name,
+        documents=documents,
+        peak_rss_mb=rss.peak_mb,
+        seconds=round(time.perf_counter() - started, 1),
+        metrics=summarise(results, retrieval_only),
+        by_kind=by_kind(results),
+        pairs=results,
+    )
+
+
+def _load_sets(options: EvalOptions) -> list[tuple[str, list[EvalPair]]]:
+    loaded = []
+    for name in options.sets:
+        pairs = limit_pairs(load_pairs(name), options.limit)
+        corpora = {p.corpus for p in pairs}
+        if len(corpora) != 1:
+            raise ValueError(f"set {name} mixes corpora ({', '.join(sorted(corpora))}); use one corpus per set")
+        loaded.append((name, pairs))
+    return loaded
+
+
+def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -> list[ConfigResult]:
+    """Every configuration of ``options``; a set whose corpus is missing is skipped with a message."""
+    from qa.assistant import Assistant
+    from qa.llm import unload_models
+
+    _validate(options)
+    bar = _Bar(progress)
+    judge = Judge(options.judge, options.judge_cache) if options.judge and not options.retrieval_only else None
+    models: list[str | None] = [None] if options.retrieval_only else list(options.models)
+    out: list[ConfigResult] = []
+    for name, pairs in _load_sets(options):
+        corpus = pairs[0].corpus
+        required = {s for p in load_pairs(name) for s in p.source_ids}
+        for chunk in options.chunk_tokens:
+            bar.start(f"indexing {corpus} at {chunk} tokens", 1)
+            try:
+                index = prepare_index(corpus, chunk, options.eval_dir, required, progress=bar.indexing)
+            except CorpusUnavailableError as exc:
+                echo(f"skipping set {name}: {exc}")
+                break
+            settings = index.settings
+            if options.refusal_threshold is not None:
+                settings = settings.model_copy(update={"refusal_threshold": options.refusal_threshold})
+            bot = Assistant(settings, auto_index=False)
+            for model, retrieval, k in itertools.product(models, options.retrievals, options.ks):
+                config = RunConfig(
+                    set=set_name(name),
+                    corpus=corpus,
+                    model=model,
+                    retrieval=retrieval,
+                    k=k,
+                    chunk_tokens=chunk,
+                    refusal_threshold=settings.refusal_threshold,
+                )
+                result = evaluate_config(bot, pairs, config, options.retrieval_only, judge, bar, index.documents)
+                out.append(result)
+                echo(_line(result))
+                if not options.retrieval_only:
+                    unload_models()
+            del bot
+            gc.collect()
+    return out
+
+
+def _fmt(value: float | int | None) -> str:
+    return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _line(result: ConfigResult) -> str:
+    m = result.metrics
+    keys = ["hit@5", "mrr", "ndcg@10", "context_recall", "refusal_rate", "false_refusal_rate"]
+    if not result.retrieval_only:
+        keys += ["key_fact_accuracy", "citation_precision", "faithfulness", "judge_agreement", "p50_total"]
+    return f"{result.config.label}: " + ", ".join(f"{k}={_fmt(m.get(k))}" for k in keys)
+
+
+def run_name(options: EvalOptions) -> str:
+    """A stable file name for this grid, so rerunning the same command replaces its own results."""
+    if options.name:
+        return options.name
+    grid = json.dumps(
+        [options.sets, options.models, options.retrievals, options.ks, options.chunk_tokens, options.limit,
+         options.judge, options.retrieval_only, options.refusal_threshold]
+    )  # fmt: skip
+    prefix = "retrieval" if options.retrieval_only else "answers"
+    return f"{prefix}-{hashlib.sha1(grid.encode()).hexdigest()[:10]}"
+
+
+def write_run(options: EvalOptions, results: list[ConfigResult], started: datetime) -> Path:
+    """``<out>/runs/<name>.json``: the command, when and where it ran, and every configuration's results."""
+    runs = options.out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    path = runs / f"{run_name(options)}.json"
+    payload = {
+        "command": options.command,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "judge": options.judge,
+        "limit": options.limit,
+        "results": [r.model_dump(mode="json") for r in results],
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def evaluate(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -> list[ConfigResult]:
+    """Run the grid, save its run file and rewrite the report from every run file under ``options.out``."""
+    from eval.report import write_report
+
+    started = datetime.now(UTC)
+    results = run(options, progress, echo)
+    if not results:
+        echo("nothing was evaluated")
+        return results
+    write_run(options, results, started)
+    report = write_report(options.out)
+    echo(f"report written to {report}")
+    return results
