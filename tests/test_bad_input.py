@@ -366,7 +366,6 @@ def test_running_again_indexes_nothing_new_and_loses_nothing(messy):
     assert after.manifest_texts == before.manifest_texts and after.bm25_ids == before.bm25_ids
 
 
-@pytest.mark.xfail(strict=True, reason="parlqa/cli.py prints problems as Rich markup: '[/b]' in a value crashes it")
 def test_markup_in_a_reported_value_is_printed_as_text(tmp_path):
     path = write_jsonl(tmp_path / "corpus" / "odd.jsonl", [{**GOOD_RECORD, "house": "[/b]"}])
     result = run_parlqa("index", str(path), data_dir=tmp_path / "data")

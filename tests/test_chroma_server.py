@@ -197,7 +197,6 @@ def test_index_survives_a_server_restart_and_reports_a_server_that_is_down(tmp_p
         stop_server(restarted.proc)
 
 
-@pytest.mark.xfail(strict=True, reason="parlqa/cli.py ask does not catch StoreUnavailableError: a traceback")
 def test_ask_reports_a_server_that_is_down_in_one_line(tmp_path):
     env = {"PARLQA_CHROMA_HOST": HOST, "PARLQA_CHROMA_PORT": str(free_port())}  # nothing listens there
     down = run_parlqa("ask", "Early Intervention Foundation", data_dir=tmp_path / "data", **env)
