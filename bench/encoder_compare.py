@@ -1,6 +1,6 @@
 """Compare the torch and int8 ONNX all-MiniLM-L6-v2 encoders on the same chunk texts: speed and agreement.
 
-    .venv/bin/python bench/encoder_compare.py [--texts 400] [--rounds 2]
+.venv/bin/python bench/encoder_compare.py [--texts 400] [--rounds 2]
 """
 
 from __future__ import annotations
