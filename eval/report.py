@@ -160,6 +160,24 @@ def calibration(results: list[ConfigResult]) -> tuple[list[str], list[dict]]:
     return _table(header, rows), records
 
 
+CURVE_CUTS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
+
+
+def _below(values: list[float], cut: float) -> float:
+    return sum(v < cut for v in values) / len(values)
+
+
+def threshold_curve(groups: dict[tuple, list[ConfigResult]]) -> list[str]:
+    """Per retrieval mode at the reference chunk size: the share refused at each cut, unanswerable / answerable."""
+    rows = []
+    for key in sorted(g for g in groups if g[2] == REFERENCE_CHUNK):
+        yes, no = _similarities(groups[key])
+        if yes and no:
+            cells = [f"{_below(no, t):.2f} / {_below(yes, t):.2f}" for t in CURVE_CUTS]
+            rows.append([key[0], key[1], *cells])
+    return _table(["set", "retrieval", *(f"< {t:.2f}" for t in CURVE_CUTS)], rows) if rows else []
+
+
 def _failure(p) -> list[str]:
     missing = [f for f, ok in zip(p.key_facts, p.facts_found, strict=False) if not ok]
     expected = p.reference_answer + (f" (missing: {', '.join(missing)})" if missing else "")
@@ -333,6 +351,10 @@ def write_report(out: Path) -> Path:
         record = next(c for c in cal_records if (c["set"], c["retrieval"], c["chunk_tokens"]) == key)
         cuts = {name: record[name]["threshold"] for name in ("best", "within_false_refusal") if record[name]}
         chart_similarity(groups, key, cuts, out / "similarity.png")
+        curve = threshold_curve(groups)
+        if curve:
+            lines += [f"Share refused by the similarity cut alone at chunk size {REFERENCE_CHUNK} (unanswerable / "
+                      "answerable):", "", *curve, ""]  # fmt: skip
         lines += ["![similarity](similarity.png)", ""]
     if answers:
         lines += ["## Failures", "", "Answerable questions missing a key fact, and unanswerable ones not refused.",
