@@ -33,28 +33,33 @@ def _iso(day: str, month: str, year: str) -> str:
     return f"{year}-{m:02d}-{d:02d}" if 1 <= d <= 31 else f"{day} {month} {year}"
 
 
-def normalise(text: str) -> str:
-    """Lower case, plain quotes and dashes, one space; dates as ISO, '£5m' as '£5 million', '5 per cent' as '5%',
-    and no thousands separators ('5,000' → '5000')."""
+def normalise(text: str, dates: bool = True) -> str:
+    """Lower case, plain quotes and dashes, one space; '£5m' as '£5 million', '5 per cent' as '5%', no thousands
+    separators ('5,000' → '5000'); with ``dates``, full dates as ISO ('11 December 2023' → '2023-12-11')."""
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"[‐‑‒–—]", "-", text).replace("\u00a0", " ")
     text = re.sub(r"\s+", " ", text).strip()
-    text = _DAY_MONTH_YEAR.sub(lambda m: _iso(m[1], m[2], m[3]), text)
-    text = _MONTH_DAY_YEAR.sub(lambda m: _iso(m[2], m[1], m[3]), text)
+    if dates:
+        text = _DAY_MONTH_YEAR.sub(lambda m: _iso(m[1], m[2], m[3]), text)
+        text = _MONTH_DAY_YEAR.sub(lambda m: _iso(m[2], m[1], m[3]), text)
     text = _MONEY.sub(lambda m: f"£{m[1]} {'billion' if m[2].startswith('b') else 'million'}", text)
     text = _PERCENT.sub(r"\1%", text)
     return _THOUSANDS.sub("", text)
 
 
-def fact_present(fact: str, answer: str) -> bool:
-    """Whether ``fact`` occurs in ``answer`` after ``normalise``; a fact never matches inside a longer word or
-    number ('53' is not in '153' or '53.5'), though a word may take a suffix ('project' is in 'projects')."""
-    needle = normalise(fact)
+def _contains(needle: str, haystack: str) -> bool:
     if not needle:
         return False
     left = r"(?<![0-9a-z])" if needle[0].isalnum() else ""
     right = r"(?![0-9]|[.,][0-9])" if needle[-1].isdigit() else ""
-    return re.search(left + re.escape(needle) + right, normalise(answer)) is not None
+    return re.search(left + re.escape(needle) + right, haystack) is not None
+
+
+def fact_present(fact: str, answer: str) -> bool:
+    """Whether ``fact`` occurs in ``answer`` after ``normalise``, with full dates compared as ISO dates or as
+    written (so '24 June' is in '24 June 2015'); a fact never matches inside a longer word or number ('53' is not
+    in '153' or '53.5'), though a word may take a suffix ('project' is in 'projects')."""
+    return any(_contains(normalise(fact, dates), normalise(answer, dates)) for dates in (True, False))
 
 
 def facts_found(facts: Sequence[str], answer: str) -> list[bool]:

@@ -9,19 +9,19 @@ from dataclasses import asdict
 from pathlib import Path
 
 from eval.corpora import SUBSET_SIZE, SUBSET_TOPIC
-from eval.metrics import best_threshold, summary, threshold_within
-from eval.results import ConfigResult
+from eval.metrics import best_threshold, mean, summary, threshold_within
+from eval.results import DEFAULT_BACKEND, ConfigResult, answer_facts, by_kind, summarise
 
 KINDS = ("factoid", "who_when", "list", "why_how", "multi_document", "unanswerable")
 LATENCY_STAGES = ("retrieve", "extract", "first_token", "total")
 REFERENCE_K = 5
-FAILURES_SHOWN = 40
+FAILURES_SHOWN = 20
 MAX_FALSE_REFUSAL = 0.05
 REFERENCE_CHUNK = 256
 
 
 def load_runs(out: Path) -> tuple[list[ConfigResult], list[dict]]:
-    """Every configuration from ``<out>/runs/*.json``; a configuration run twice keeps its latest result."""
+    """Every configuration from ``<out>/runs/*.json``, rescored; a configuration run twice keeps its latest result."""
     runs = []
     for path in sorted((out / "runs").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -32,6 +32,12 @@ def load_runs(out: Path) -> tuple[list[ConfigResult], list[dict]]:
     for data in runs:
         for item in data["results"]:
             result = ConfigResult.model_validate(item)
+            # answers are rescored from their stored text, so every run is scored by the same code
+            if not result.retrieval_only:
+                for pair in result.pairs:
+                    pair.facts_found = answer_facts(pair)
+            result.metrics = summarise(result.pairs, result.retrieval_only)
+            result.by_kind = by_kind(result.pairs)
             latest[(result.retrieval_only, *result.config.key)] = result
     return list(latest.values()), runs
 
@@ -55,12 +61,35 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _sort_key(r: ConfigResult) -> tuple:
     c = r.config
-    return (c.set, c.model or "", c.retrieval, c.k, c.chunk_tokens)
+    return (c.set, c.model or "", c.retrieval, c.k, c.chunk_tokens, _backend(r) != DEFAULT_BACKEND)
+
+
+def _backend(r: ConfigResult) -> str:
+    return r.config.embedding_backend or DEFAULT_BACKEND
+
+
+def _default_encoder(results: list[ConfigResult]) -> list[ConfigResult]:
+    return [r for r in results if _backend(r) == DEFAULT_BACKEND]
+
+
+def fill_facts_in_context(answers: list[ConfigResult], sweep: list[ConfigResult]) -> None:
+    """An answer run without the facts-in-sources diagnostic takes it from the retrieval-only run of the same
+    set, retrieval, k and chunk size, over the same questions (retrieval does not depend on the model)."""
+    by_key = {(r.config.set, r.config.retrieval, r.config.k, r.config.chunk_tokens, _backend(r)): r for r in sweep}
+    for result in answers:
+        c = result.config
+        twin = by_key.get((c.set, c.retrieval, c.k, c.chunk_tokens, _backend(result)))
+        if result.metrics.get("facts_in_context") is not None or twin is None:
+            continue
+        wanted = {p.id for p in result.pairs if p.answerable}
+        found = [all(p.context_facts) for p in twin.pairs if p.id in wanted and p.context_facts]
+        if len(found) == len(wanted):
+            result.metrics["facts_in_context"] = mean(float(f) for f in found)
 
 
 def headline(results: list[ConfigResult]) -> list[str]:
     header = [
-        "configuration", "n", "hit@5", "recall@5", "MRR", "nDCG@10", "facts in sources", "key facts", "cite P",
+        "configuration", "n", "hit@5", "recall@5", "MRR@10", "nDCG@10", "facts in sources", "key facts", "cite P",
         "cite R", "refusal", "false refusal", "faithfulness", "judge agree (κ)", "p50 retrieve", "p50 extract",
         "p50 first token", "p50 total", "peak RSS",
     ]  # fmt: skip
@@ -80,17 +109,16 @@ def headline(results: list[ConfigResult]) -> list[str]:
 
 def retrieval_table(results: list[ConfigResult]) -> list[str]:
     header = [
-        "set", "retrieval", "k", "chunk", "hit@5", "recall@5", "MRR", "nDCG@10", "context recall@k",
-        "facts in sources", "gate refusal", "gate false refusal", "p50 retrieve",
+        "set", "retrieval", "k", "chunk", "encoder", "hit@5", "recall@5", "MRR@10", "nDCG@10", "context recall@k",
+        "facts in sources", "gate refusal", "gate false refusal", "ANN top-1 exact", "p50 retrieve",
     ]  # fmt: skip
     rows = []
     for r in sorted(results, key=_sort_key):
         c, m = r.config, r.metrics
         rows.append(
-            [c.set, c.retrieval, str(c.k), str(c.chunk_tokens), _f(m["hit@5"]), _f(m["recall@5"]), _f(m["mrr"]),
-             _f(m["ndcg@10"]), _f(m["context_recall"]), _f(m.get("facts_in_context")), _f(m["refusal_rate"]),
-             _f(m["false_refusal_rate"]),
-             _s(m["p50_retrieve"])]
+            [c.set, c.retrieval, str(c.k), str(c.chunk_tokens), _backend(r), _f(m["hit@5"]), _f(m["recall@5"]),
+             _f(m["mrr"]), _f(m["ndcg@10"]), _f(m["context_recall"]), _f(m.get("facts_in_context")),
+             _f(m["refusal_rate"]), _f(m["false_refusal_rate"]), _f(r.ann_top1), _s(m["p50_retrieve"])]
         )  # fmt: skip
     return _table(header, rows)
 
@@ -100,15 +128,17 @@ def refusal_causes(results: list[ConfigResult]) -> list[str]:
     rows = []
     for r in sorted(results, key=_sort_key):
         m = r.metrics
-        rows.append([f"`{r.config.label}`", _f(m.get("answerable")), _f(m.get("refused_answerable"))]
-                    + [_f(m.get(f"refused_answerable_{c}")) for c in causes])  # fmt: skip
-    return _table(["configuration", "answerable", "refused", *causes], rows)
+        counts = [m.get("answerable"), m.get("refused_answerable")]
+        counts += [m.get(f"refused_answerable_{c}") for c in causes] + [m.get("withheld_correct")]
+        rows.append([f"`{r.config.label}`", *(_f(v) for v in counts)])
+    return _table(["configuration", "answerable", "refused", *causes, "withheld yet correct"], rows)
 
 
 def _calibration_groups(results: list[ConfigResult]) -> dict[tuple, list[ConfigResult]]:
-    """Retrieval-only results at k=5 (else the smallest k) per (retrieval, chunk), for each set and pooled."""
+    """Retrieval-only results at k=5 (else the smallest k) per (retrieval, chunk), for each set and pooled; the
+    default encoder only."""
     chosen: dict[tuple, ConfigResult] = {}
-    for r in results:
+    for r in _default_encoder(results):
         c = r.config
         key = (c.set, c.retrieval, c.chunk_tokens)
         old = chosen.get(key)
@@ -182,7 +212,7 @@ def _failure(p) -> list[str]:
     missing = [f for f, ok in zip(p.key_facts, p.facts_found, strict=False) if not ok]
     expected = p.reference_answer + (f" (missing: {', '.join(missing)})" if missing else "")
     answer = (p.answer or "").replace("\n", " ")
-    answer = answer if len(answer) <= 400 else answer[:400] + "…"
+    answer = answer if len(answer) <= 300 else answer[:300] + "…"
     if p.refused:
         answer = f"{answer} — refused: {p.refusal_reason}"
     return [
@@ -203,7 +233,7 @@ def failures(results: list[ConfigResult]) -> list[str]:
         for p in wrong[:FAILURES_SHOWN]:
             lines += _failure(p)
         if len(wrong) > FAILURES_SHOWN:
-            lines.append(f"- … and {len(wrong) - FAILURES_SHOWN} more in results.json")
+            lines.append(f"- … and {len(wrong) - FAILURES_SHOWN} more in `results.json`")
         lines += ["", "</details>"]
     return lines
 
@@ -289,10 +319,12 @@ def _corpora_note(results: list[ConfigResult]) -> list[str]:
     return lines
 
 
-DEFINITIONS = """- Retrieval metrics use document ids, deduplicated in rank order, over the top 20 passages; they cover
-  answerable questions only. *context recall@k* is the share of source documents among the k passages the model sees;
+DEFINITIONS = """- Retrieval metrics use document ids, deduplicated in rank order, from the top 20 passages; they cover
+  answerable questions only. *context recall@k*: share of source documents among the k passages the model sees.
   *facts in sources*: share of answerable questions whose every key fact is in the text the model is shown (the
-  passages' labels and the sentences kept from them) — the ceiling for key-fact accuracy.
+  passages' labels and the sentences kept from them), the ceiling for key-fact accuracy. *ANN top-1 exact*: share
+  of questions whose nearest chunk from the vector store's approximate search is the exact nearest one (a health
+  check of the index).
 - *key facts*: share of answerable questions whose answer states every key fact (case-insensitive; dates, '£5m',
   'per cent' and thousands separators normalised). *cite P/R*: cited documents that are sources / sources cited,
   over answered answerable questions.
@@ -301,8 +333,10 @@ DEFINITIONS = """- Retrieval metrics use document ids, deduplicated in rank orde
 - *faithfulness*: share of answer sentences the judge model finds supported by the passages they cite.
   *judge agree (κ)*: over answered answerable questions, how often "every sentence supported" equals "every key
   fact present", with Cohen's kappa.
-- Latency: medians per question; *first token* and *total* count from the question; *peak RSS* is the process's
-  resident memory while answering (the judge excluded)."""
+- Latency: medians per question on the machine that ran it; *first token* counts from the question, over those
+  that reached the model; *total* covers every question, refusals included. *peak RSS*: the evaluation process's
+  resident memory while answering (the judge excluded); it includes the open index and whatever earlier
+  configurations of the same run left allocated, so compare it within one run."""
 
 
 def write_report(out: Path) -> Path:
@@ -310,11 +344,15 @@ def write_report(out: Path) -> Path:
     results, runs = load_runs(out)
     answers = [r for r in results if not r.retrieval_only]
     sweep = [r for r in results if r.retrieval_only]
+    fill_facts_in_context(answers, sweep)
     cal_lines, cal_records = calibration(sweep) if sweep else ([], [])
     (out / "results.json").write_text(
         json.dumps(
             {
-                "configurations": [r.model_dump(mode="json") for r in sorted(results, key=_sort_key)],
+                "configurations": [
+                    r.model_dump(mode="json", exclude={"pairs"} if r.retrieval_only else None)
+                    for r in sorted(results, key=_sort_key)
+                ],
                 "calibration": cal_records,
                 "runs": [{k: v for k, v in run.items() if k != "results"} for run in runs],
             },
@@ -336,7 +374,8 @@ def write_report(out: Path) -> Path:
         lines += [f"Judge model: {', '.join(judges) if judges else 'none'}.", ""]
         lines += ["Refusals of answerable questions by cause: *gate* (similarity or name check, before the model), "
                   "*model* (it replied that the sources hold no answer), *unsupported* (no sentence of its answer "
-                  "matched a source, so the answer was withheld).", "", *refusal_causes(answers), ""]  # fmt: skip
+                  "matched a source, so the answer was withheld); *withheld yet correct*: withheld answers whose "
+                  "sentences stated every key fact.", "", *refusal_causes(answers), ""]  # fmt: skip
         lines += ["![key-fact accuracy by kind](accuracy_by_kind.png)", "", "![latency](latency.png)", ""]
     if sweep:
         lines += ["## Retrieval sweep (no model)", "", *retrieval_table(sweep), ""]

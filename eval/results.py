@@ -8,9 +8,13 @@ from collections import defaultdict
 from pydantic import BaseModel, Field
 
 from eval import metrics
+from eval.metrics import facts_found
+from parlqa.settings import Settings
 
-RANK_DEPTH = 20  # passages retrieved for the ranking metrics (deduplicated to documents)
+RANK_DEPTH = 20  # passages retrieved for the ranking metrics
+RANKED_DOCS = 10  # documents kept from them, in rank order: MRR and nDCG are cut at 10
 STAGES = ("retrieve", "extract", "first_token", "generate", "total")
+DEFAULT_BACKEND = str(Settings.model_fields["embedding_backend"].default)
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
@@ -24,15 +28,19 @@ class RunConfig(BaseModel):
     k: int
     chunk_tokens: int
     refusal_threshold: float
+    embedding_backend: str | None = Field(None, description="The encoder backend; None in runs that did not record it.")
 
     @property
     def label(self) -> str:
         parts = [self.set, self.model or "retrieval", self.retrieval, f"k{self.k}", f"c{self.chunk_tokens}"]
+        if self.embedding_backend not in (None, DEFAULT_BACKEND):
+            parts.append(str(self.embedding_backend))
         return "/".join(parts)
 
     @property
     def key(self) -> tuple:
-        return (self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold)
+        return (self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold,
+                self.embedding_backend or DEFAULT_BACKEND)  # fmt: skip
 
 
 class PairResult(BaseModel):
@@ -40,11 +48,11 @@ class PairResult(BaseModel):
 
     id: str
     kind: str
-    question: str
-    reference_answer: str
+    question: str = ""
+    reference_answer: str = ""
     key_facts: list[str]
     source_ids: list[str]
-    ranked: list[str] = Field(description=f"Document ids of the top {RANK_DEPTH} passages, deduplicated.")
+    ranked: list[str] = Field(description=f"The first {RANKED_DOCS} document ids of the top {RANK_DEPTH} passages.")
     context: list[str] = Field(description="Document ids of the k passages given to the model, deduplicated.")
     best_similarity: float | None = None
     refused: bool = False
@@ -72,6 +80,10 @@ class PairResult(BaseModel):
         return self.facts_ok if self.answerable else self.refused
 
 
+RETRIEVAL_ONLY_OMITS = {"question", "reference_answer", "answer", "cited", "facts_found", "sentences",
+                        "self_supported", "verdicts"}  # fmt: skip
+
+
 class ConfigResult(BaseModel):
     """A configuration, its per-question results and its metrics."""
 
@@ -80,10 +92,17 @@ class ConfigResult(BaseModel):
     judge: str | None = None
     documents: int = 0
     peak_rss_mb: float | None = None
+    ann_top1: float | None = Field(None, description="Share of questions whose approximate top-1 chunk is exact.")
     seconds: float = 0.0
     metrics: dict[str, float | int | None] = Field(default_factory=dict)
     by_kind: dict[str, dict[str, float | int | None]] = Field(default_factory=dict)
     pairs: list[PairResult] = Field(default_factory=list)
+
+    def stored(self) -> dict:
+        """JSON for a run file; retrieval-only questions keep just what their metrics need."""
+        if not self.retrieval_only:
+            return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude={"pairs": {"__all__": RETRIEVAL_ONLY_OMITS}})
 
 
 REFUSAL_CAUSES = {
@@ -104,12 +123,17 @@ def strip_markers(text: str) -> str:
     return _MARKERS.sub("", text)
 
 
+def answer_facts(pair: PairResult) -> list[bool]:
+    """Which key facts the shown answer states (none for a refusal); markers are ignored."""
+    return facts_found(pair.key_facts, "" if pair.refused else strip_markers(pair.answer or ""))
+
+
 def _ranking(pairs: list[PairResult]) -> dict[str, float | None]:
     answerable = [p for p in pairs if p.answerable]
     return {
         "hit@5": metrics.mean(metrics.hit_at_k(p.ranked, p.source_ids, 5) for p in answerable),
         "recall@5": metrics.mean(metrics.recall_at_k(p.ranked, p.source_ids, 5) for p in answerable),
-        "mrr": metrics.mean(metrics.reciprocal_rank(p.ranked, p.source_ids) for p in answerable),
+        "mrr": metrics.mean(metrics.reciprocal_rank(p.ranked[:RANKED_DOCS], p.source_ids) for p in answerable),
         "ndcg@10": metrics.mean(metrics.ndcg_at_k(p.ranked, p.source_ids, 10) for p in answerable),
         "context_recall": metrics.mean(
             metrics.recall_at_k(p.context, p.source_ids, len(p.context) or 1) for p in answerable
@@ -144,6 +168,10 @@ def _answers(pairs: list[PairResult]) -> dict[str, float | int | None]:
             f"refused_answerable_{cause}": sum(refusal_cause(p.refusal_reason) == cause for p in refused)
             for cause in [*REFUSAL_CAUSES, "other"]
         },
+        "withheld_correct": sum(
+            refusal_cause(p.refusal_reason) == "unsupported" and all(facts_found(p.key_facts, " ".join(p.sentences)))
+            for p in refused
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from eval.corpora import DEFAULT_EVAL_DIR, CorpusUnavailableError, prepare_index
 from eval.dataset import EvalPair, Kind, load_pairs, set_name
 from eval.judge import Claim, Judge
 from eval.metrics import dedupe, facts_found
-from eval.results import RANK_DEPTH, ConfigResult, PairResult, RunConfig, by_kind, strip_markers, summarise
+from eval.results import RANK_DEPTH, RANKED_DOCS, ConfigResult, PairResult, RunConfig, answer_facts, by_kind, summarise
 
 Echo = Callable[[str], None]
 
@@ -168,12 +168,11 @@ def _answer(bot, pair: EvalPair, config: RunConfig) -> tuple[PairResult, list[Cl
     prepared = _prepare(bot, pair, config)
     result.best_similarity = prepared.best_similarity
     result.context_facts = facts_found(pair.key_facts, _sources_text(prepared))
-    text = strip_markers(answer.text)
     result.answer = answer.text
     result.refused = answer.refused
     result.refusal_reason = answer.refusal_reason
     result.cited = answer.cited_doc_ids()
-    result.facts_found = facts_found(pair.key_facts, "" if answer.refused else text)
+    result.facts_found = answer_facts(result)
     result.sentences = [s.text for s in answer.sentences]
     result.self_supported = [s.supported for s in answer.sentences]
     claims: list[Claim] = []
@@ -194,7 +193,7 @@ def _base_result(bot, pair: EvalPair, config: RunConfig, context: list[str], tim
         reference_answer=pair.reference_answer,
         key_facts=pair.key_facts,
         source_ids=pair.source_ids,
-        ranked=dedupe(h.doc_id for h in ranked),
+        ranked=dedupe(h.doc_id for h in ranked)[:RANKED_DOCS],
         context=dedupe(context),
         timings={k: round(v, 4) for k, v in timings.items()},
     )
@@ -254,6 +253,15 @@ def evaluate_config(
     )
 
 
+def _ann_top1(bot, pairs: list[EvalPair]) -> float | None:
+    """How often the index's approximate dense search finds the exact nearest chunk for the set's questions."""
+    from eval.ann import ann_check
+
+    vectors = bot.embeddings.embed_documents([p.question for p in pairs])
+    check = ann_check(bot.client, bot.settings.collection, vectors)
+    return None if check is None else round(check.top1, 4)
+
+
 def _load_sets(options: EvalOptions) -> list[tuple[str, list[EvalPair]]]:
     loaded = []
     for name in options.sets:
@@ -289,6 +297,7 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
             if options.refusal_threshold is not None:
                 settings = settings.model_copy(update={"refusal_threshold": options.refusal_threshold})
             bot = Assistant(settings, auto_index=False)
+            ann = _ann_top1(bot, pairs) if options.retrieval_only else None
             for model, retrieval, k in itertools.product(models, options.retrievals, options.ks):
                 config = RunConfig(
                     set=set_name(name),
@@ -298,8 +307,10 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                     k=k,
                     chunk_tokens=chunk,
                     refusal_threshold=settings.refusal_threshold,
+                    embedding_backend=settings.embedding_backend,
                 )
                 result = evaluate_config(bot, pairs, config, options.retrieval_only, judge, bar, index.documents)
+                result.ann_top1 = ann
                 out.append(result)
                 echo(_line(result))
                 if not options.retrieval_only:
@@ -345,10 +356,10 @@ def write_run(options: EvalOptions, results: list[ConfigResult], started: dateti
         "cpus": os.cpu_count(),
         "judge": options.judge,
         "limit": options.limit,
-        "results": [r.model_dump(mode="json") for r in results],
+        "results": [r.stored() for r in results],
     }
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
 

@@ -224,6 +224,7 @@ def evaluate(
     name: Annotated[str | None, typer.Option(help="Run file name under OUT/runs.")] = None,
 ) -> None:
     """Evaluate retrieval, answers, citations, refusals and faithfulness over every combination of the options."""
+    import os
     import shlex
     import sys
 
@@ -234,6 +235,7 @@ def evaluate(
     from qa.models import ModelError
 
     defaults = Settings()
+    environment = [f"{key}={value}" for key, value in sorted(os.environ.items()) if key.startswith("PARLQA_")]
     try:
         options = EvalOptions(
             sets=split_values(sets) or ["default"],
@@ -248,7 +250,7 @@ def evaluate(
             refusal_threshold=refusal_threshold,
             eval_dir=data_dir or DEFAULT_EVAL_DIR,
             name=name,
-            command=shlex.join(["parlqa", *sys.argv[1:]]),
+            command=shlex.join([*environment, "parlqa", *sys.argv[1:]]),
         )
     except ValueError as exc:
         raise _fail(f"bad option: {exc}", 2) from None

@@ -27,6 +27,9 @@ from eval.runner import limit_pairs, split_values
         ("2023-12-11", "answered on 11th Dec 2023", True),
         ("2023-12-11", "answered on December 11, 2023", True),
         ("2023-12-11", "answered on 12 November 2023", False),
+        ("24 June", "announced on 24 June 2015", True),
+        ("December 2016", "answered on 21 December 2016", True),
+        ("2015", "on 24 June 2015", True),
         ("21 December 2016", "on 2016-12-21", True),
         ("£5 million", "a grant of £5m", True),
         ("£5m", "a grant of £5 million", True),
@@ -236,6 +239,9 @@ def _synthetic() -> list[PairResult]:
     ]  # fmt: skip
 
 
+UNSUPPORTED = "no sentence of the model's answer is supported by the passages"
+
+
 def test_summarise_exact() -> None:
     m = summarise(_synthetic(), retrieval_only=False)
     assert (m["n"], m["answerable"], m["unanswerable"]) == (5, 3, 2)
@@ -250,7 +256,10 @@ def test_summarise_exact() -> None:
     assert m["refusal_rate"] == 0.5 and m["false_refusal_rate"] == pytest.approx(1 / 3)
     assert (m["refused_unanswerable"], m["refused_answerable"]) == (1, 1)
     causes = (m["refused_answerable_model"], m["refused_answerable_gate"], m["refused_answerable_unsupported"])
-    assert causes == (1, 0, 0)
+    assert causes == (1, 0, 0) and m["withheld_correct"] == 0
+    withheld = _result(id="w", kind="factoid", key_facts=["2013"], source_ids=["d1"], refused=True,
+                       sentences=["In 2013."], refusal_reason=UNSUPPORTED)  # fmt: skip
+    assert summarise([withheld], retrieval_only=False)["withheld_correct"] == 1
     assert m["faithfulness"] == pytest.approx(3 / 4)  # a: 1/1, b: 2/2, u2: 0/1
     assert m["faithful_answers"] == pytest.approx(2 / 3)
     assert m["self_check_supported"] == pytest.approx(2 / 3)  # answered answerable: a and b
@@ -277,7 +286,7 @@ def test_report_from_run_files(tmp_path: Path) -> None:
                          by_kind=by_kind(pairs), pairs=pairs)  # fmt: skip
     (tmp_path / "runs").mkdir()
     for name, result in (("a", answers), ("b", sweep)):
-        run = {"command": f"parlqa eval --name {name}", "finished": name, "results": [result.model_dump(mode="json")]}
+        run = {"command": f"parlqa eval --name {name}", "finished": name, "results": [result.stored()]}
         (tmp_path / "runs" / f"{name}.json").write_text(json.dumps(run))
     (tmp_path / "notes.md").write_text("Use hybrid.")
     report = write_report(tmp_path).read_text()
@@ -338,3 +347,37 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     assert "default/tiny/hybrid/k5/c256" in report
     for name in ("results.json", "accuracy_by_kind.png", "latency.png"):
         assert (out / name).stat().st_size > 0
+
+
+def test_facts_in_sources_filled_from_retrieval_twin() -> None:
+    from eval.report import fill_facts_in_context
+
+    config = RunConfig(set="s", corpus="default", model="m", retrieval="bm25", k=5, chunk_tokens=256,
+                       refusal_threshold=0.3)  # fmt: skip
+    answer_pairs = [_result(id="a", kind="factoid", key_facts=["x"], source_ids=["d"])]
+    twin_pairs = [_result(id=i, kind="factoid", key_facts=["x"], source_ids=["d"], context_facts=[ok])
+                  for i, ok in (("a", True), ("b", False))]  # fmt: skip
+    answers = ConfigResult(config=config, retrieval_only=False, metrics=summarise(answer_pairs, False))
+    answers.pairs = answer_pairs
+    twin = ConfigResult(config=config.model_copy(update={"model": None}), retrieval_only=True, pairs=twin_pairs)
+    assert answers.metrics["facts_in_context"] is None
+    fill_facts_in_context([answers], [twin])
+    assert answers.metrics["facts_in_context"] == 1.0
+
+
+def test_ann_check_matches_exact_search_on_a_small_store(tmp_path: Path) -> None:
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    from eval.ann import ann_check
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"), settings=settings)
+    store = client.create_collection("vectors", configuration={"hnsw": {"space": "cosine"}})
+    vectors = np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32)
+    store.add(ids=[f"v{i}" for i in range(60)], embeddings=vectors.tolist())
+    check = ann_check(client, "vectors", vectors[:5].tolist())
+    assert check is not None and check.questions == 5
+    assert check.top1 == 1.0 and check.overlap == pytest.approx(1.0)
+    assert ann_check(client, "vectors", []) is None
