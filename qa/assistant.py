@@ -59,6 +59,11 @@ class Prepared:
     best_similarity: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
+    def extract_citations(self) -> list[Citation]:
+        """One citation per source the instant extract quotes."""
+        by_marker = {p.marker: p for p in self.passages}
+        return [make_citation(m, by_marker[m], None) for m in dict.fromkeys(e.marker for e in self.extract)]
+
 
 def normalise_history(history: History) -> list[tuple[str, str]]:
     """(role, text) pairs from Gradio-style message dicts or (user, assistant) tuples."""
@@ -254,11 +259,7 @@ class Assistant:
         }
         prepared: Prepared = self.prepare.invoke(state)
         model_name = model or self.settings.model
-        by_marker = {p.marker: p for p in prepared.passages}
-        extract_citations = [
-            make_citation(m, by_marker[m], None) for m in dict.fromkeys(e.marker for e in prepared.extract)
-        ]
-        yield StreamEvent(type="extract", extract=prepared.extract, citations=extract_citations)
+        yield StreamEvent(type="extract", extract=prepared.extract, citations=prepared.extract_citations())
         timings = dict(prepared.timings)
         if prepared.refuse_reason:
             timings["total"] = time.perf_counter() - started
@@ -317,20 +318,14 @@ class Assistant:
         timings["cite"] = time.perf_counter() - started
         if not any(s.supported for s in checked):
             # A fluent answer no source supports is worse than none: show the cited extract instead.
-            by_marker = {p.marker: p for p in prepared.passages}
-            markers = dict.fromkeys(e.marker for e in prepared.extract)
-            return Answer(
-                question=prepared.question,
-                standalone_question=prepared.standalone,
-                text=prompts.NO_SUPPORTED_ANSWER_MESSAGE,
-                refused=True,
-                refusal_reason="no sentence of the model's answer is supported by the passages",
-                citations=[make_citation(m, by_marker[m], None) for m in markers],
-                sentences=checked,
-                extract=prepared.extract,
-                hits=prepared.hits,
-                model=model,
-                timings=timings,
+            reason = "no sentence of the model's answer is supported by the passages"
+            return self._refusal(prepared, reason, timings, model).model_copy(
+                update={
+                    "text": prompts.NO_SUPPORTED_ANSWER_MESSAGE,
+                    "citations": prepared.extract_citations(),
+                    "sentences": checked,
+                    "extract": prepared.extract,
+                }
             )
         answer_text, citations = compose(checked, prepared.passages, support)
         return Answer(
