@@ -22,7 +22,7 @@ configure_environment()
 
 from corpus.loader import LoadReport, iter_documents  # noqa: E402
 from index.chunking import Chunker  # noqa: E402
-from index.embedding import load_embeddings  # noqa: E402
+from index.embedding import embeddings_for  # noqa: E402
 from index.indexer import Indexer  # noqa: E402
 from parlqa.settings import Settings  # noqa: E402
 
@@ -30,7 +30,8 @@ from parlqa.settings import Settings  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=5000)
-    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--backend", default="onnx-int8")
+    parser.add_argument("--max-tokens", type=int, default=192, help="word pieces the encoder reads per chunk")
     parser.add_argument("--chunk-tokens", type=int, default=256)
     parser.add_argument("--no-raw", action="store_true", help="skip the raw encoder timing")
     parser.add_argument("--keep", type=Path, help="keep the index in this folder")
@@ -41,8 +42,13 @@ def main() -> None:
     if data_dir.exists():
         shutil.rmtree(data_dir)
     source = write_subset(args.docs, work / "subset.jsonl")
-    settings = Settings(data_dir=data_dir, embedding_backend=args.backend, chunk_tokens=args.chunk_tokens)
-    load_embeddings(settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size)  # warm
+    settings = Settings(
+        data_dir=data_dir,
+        embedding_backend=args.backend,
+        embedding_max_tokens=args.max_tokens,
+        chunk_tokens=args.chunk_tokens,
+    )
+    embeddings_for(settings)  # warm
 
     indexer = Indexer(settings)
     started = time.perf_counter()
@@ -57,9 +63,8 @@ def main() -> None:
     raw = None
     if not args.no_raw:
         chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap, settings.encoding)
-        texts = [c.text for d in iter_documents([source], LoadReport()) for c in chunker.chunk(d)]
-        s = settings
-        embeddings = load_embeddings(s.embedding_model, s.embedding_backend, s.embedding_batch_size)
+        texts = [c.dense_text for d in iter_documents([source], LoadReport()) for c in chunker.chunk(d)]
+        embeddings = embeddings_for(settings)
         started = time.perf_counter()
         for start in range(0, len(texts), 2048):
             embeddings.embed_documents(texts[start : start + 2048])
@@ -69,6 +74,7 @@ def main() -> None:
         "docs": result.documents_seen,
         "chunks": result.chunks_embedded,
         "backend": args.backend,
+        "max_tokens": args.max_tokens,
         "chunk_tokens": args.chunk_tokens,
         "index_s": round(total, 1),
         "stages_s": {k: round(v, 2) for k, v in result.seconds.items()},

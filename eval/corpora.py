@@ -106,13 +106,18 @@ def prepare_index(
     base: Settings | None = None,
     progress: Progress | None = None,
 ) -> CorpusIndex:
-    """Index ``corpus`` at ``chunk_tokens`` into ``<eval_dir>/<corpus>-c<chunk_tokens>`` (incremental)."""
+    """Index ``corpus`` at ``chunk_tokens`` into ``<eval_dir>/<corpus>-c<chunk_tokens>`` (incremental).
+
+    With a Chroma server configured the vectors go to the server, in a collection of their own.
+    """
     from index.indexer import Indexer
 
     paths = corpus_paths(corpus, eval_dir, required or set())
-    settings = (base or Settings()).model_copy(
-        update={"data_dir": eval_dir / f"{corpus}-c{chunk_tokens}", "chunk_tokens": chunk_tokens, "chroma_host": None}
-    )
+    base = base or Settings()
+    update: dict = {"data_dir": eval_dir / f"{corpus}-c{chunk_tokens}", "chunk_tokens": chunk_tokens}
+    if base.chroma_host:
+        update["collection"] = f"{base.collection}-eval-{corpus}-c{chunk_tokens}"
+    settings = base.model_copy(update=update)
     indexer = Indexer(settings)
     try:
         result = indexer.index(paths, progress)

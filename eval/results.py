@@ -15,6 +15,8 @@ RANK_DEPTH = 20  # passages retrieved for the ranking metrics
 RANKED_DOCS = 10  # documents kept from them, in rank order: MRR and nDCG are cut at 10
 STAGES = ("retrieve", "extract", "first_token", "generate", "total")
 DEFAULT_BACKEND = str(Settings.model_fields["embedding_backend"].default)
+DEFAULT_MAX_TOKENS = int(Settings.model_fields["embedding_max_tokens"].default)
+DEFAULT_SENTENCES = int(Settings.model_fields["context_sentences"].default)
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
@@ -29,18 +31,25 @@ class RunConfig(BaseModel):
     chunk_tokens: int
     refusal_threshold: float
     embedding_backend: str | None = Field(None, description="The encoder backend; None in runs that did not record it.")
+    embedding_max_tokens: int | None = Field(None, description="Word pieces the encoder read per chunk.")
+    context_sentences: int | None = Field(None, description="Sentences kept from each passage in the prompt.")
 
     @property
     def label(self) -> str:
         parts = [self.set, self.model or "retrieval", self.retrieval, f"k{self.k}", f"c{self.chunk_tokens}"]
         if self.embedding_backend not in (None, DEFAULT_BACKEND):
             parts.append(str(self.embedding_backend))
+        if self.embedding_max_tokens not in (None, DEFAULT_MAX_TOKENS):
+            parts.append(f"e{self.embedding_max_tokens}")
+        if self.model and self.context_sentences not in (None, DEFAULT_SENTENCES):
+            parts.append(f"s{self.context_sentences}")
         return "/".join(parts)
 
     @property
     def key(self) -> tuple:
         return (self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold,
-                self.embedding_backend or DEFAULT_BACKEND)  # fmt: skip
+                self.embedding_backend or DEFAULT_BACKEND, self.embedding_max_tokens or DEFAULT_MAX_TOKENS,
+                self.context_sentences or DEFAULT_SENTENCES)  # fmt: skip
 
 
 class PairResult(BaseModel):

@@ -308,6 +308,8 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                     chunk_tokens=chunk,
                     refusal_threshold=settings.refusal_threshold,
                     embedding_backend=settings.embedding_backend,
+                    embedding_max_tokens=settings.embedding_max_tokens,
+                    context_sentences=settings.context_sentences,
                 )
                 result = evaluate_config(bot, pairs, config, options.retrieval_only, judge, bar, index.documents)
                 result.ann_top1 = ann

@@ -22,10 +22,11 @@ class Chunk:
     id: str
     doc_id: str
     ordinal: int
-    text: str  # header + body: what is embedded and searched
+    text: str  # header + question + body: what is stored, shown and searched by BM25
     header_chars: int  # len of the header prefix of ``text``
     body_start: int  # offset of the body in the document's answer text
     metadata: dict[str, str | int | float | bool]
+    dense_text: str = ""  # what the encoder reads: real title, question, body (no names or dates)
 
     @property
     def body(self) -> str:
@@ -123,7 +124,7 @@ class Chunker:
         question = f"Q: {doc.question}\nA: " if doc.question else ""
         fixed_tokens = self._tokens(header)
         if fixed_tokens + self._tokens(question + doc.answer) <= self.chunk_tokens:
-            return [self._make(doc, 0, header + question, doc.answer, body_start=0, meta=meta)]
+            return [self._make(doc, 0, header, question, doc.answer, body_start=0, meta=meta)]
         # Long answers: every piece repeats the (shortened) question so it stands on its own.
         room = self.chunk_tokens - fixed_tokens
         if question:
@@ -140,7 +141,7 @@ class Chunker:
             if start < 0:
                 start = doc.answer.find(part)
             cursor = max(start, 0) + 1
-            chunks.append(self._make(doc, len(chunks), header + question, part, body_start=start, meta=meta))
+            chunks.append(self._make(doc, len(chunks), header, question, part, body_start=start, meta=meta))
         return chunks
 
     def _shorten(self, text: str, max_tokens: int) -> str:
@@ -152,7 +153,8 @@ class Chunker:
         return self._encoding.decode(tokens[:max_tokens]).rstrip() + "…"
 
     @staticmethod
-    def _make(doc: Document, ordinal: int, prefix: str, body: str, body_start: int, meta: dict) -> Chunk:
+    def _make(doc: Document, ordinal: int, header: str, question: str, body: str, body_start: int, meta: dict) -> Chunk:
+        prefix = header + question
         text = prefix + body
         chunk_meta = dict(meta, ordinal=ordinal, header_chars=len(prefix), body_start=body_start)
         return Chunk(
@@ -163,4 +165,5 @@ class Chunker:
             header_chars=len(prefix),
             body_start=body_start,
             metadata=chunk_meta,
+            dense_text=(f"{doc.title}\n" if doc.title else "") + question + body,
         )

@@ -14,7 +14,7 @@ from filelock import FileLock, Timeout
 from corpus import Document, LoadReport
 from corpus.loader import default_corpus_files, iter_documents
 from index.chunking import Chunk, Chunker
-from index.embedding import load_embeddings
+from index.embedding import QUANTIZATION_RECIPE, embeddings_for
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.store import ChunkStore
@@ -51,7 +51,10 @@ class IndexResult:
 def settings_fingerprint(settings: Settings) -> str:
     """Anything that changes chunk texts or vectors: a change re-embeds everything."""
     s = settings
-    key = f"{s.embedding_model}|{s.embedding_backend}|{s.chunk_tokens}|{s.chunk_overlap}|{s.encoding}|v2"
+    key = (
+        f"{s.embedding_model}|{s.embedding_backend}|{QUANTIZATION_RECIPE}|{s.embedding_max_tokens}"
+        f"|{s.chunk_tokens}|{s.chunk_overlap}|{s.encoding}|v3"
+    )
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
@@ -78,8 +81,7 @@ class Indexer:
     @property
     def embeddings(self):
         if self._embeddings is None:
-            s = self.settings
-            self._embeddings = load_embeddings(s.embedding_model, s.embedding_backend, s.embedding_batch_size)
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     def close(self) -> None:
@@ -155,7 +157,7 @@ class Indexer:
             chunks: list[Chunk] = [c for doc, _ in batch for c in self.chunker.chunk(doc)]
             t_chunk += timer() - t0
             t0 = timer()
-            vectors = self.embeddings.embed_documents([c.text for c in chunks]) if chunks else []
+            vectors = self.embeddings.embed_documents([c.dense_text for c in chunks]) if chunks else []
             t_embed += timer() - t0
             t0 = timer()
             result.chunks_deleted += self._write(batch, chunks, vectors)

@@ -14,6 +14,17 @@ from pathlib import Path
 
 from index.chunking import Chunk
 
+IN_BATCH = 500  # values per IN (...) list, well under SQLite's variable limit
+
+
+def _in_batches(values: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """(placeholders, values) pairs of at most ``IN_BATCH`` values each."""
+    values = list(values)
+    for start in range(0, len(values), IN_BATCH):
+        part = values[start : start + IN_BATCH]
+        yield ",".join("?" * len(part)), part
+
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -78,32 +89,23 @@ class Manifest:
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT chunk_id FROM chunks")}
 
+    def _rows_in(self, sql: str, values: Iterable[str]) -> Iterator[tuple]:
+        """Rows of ``sql`` (one ``IN ({marks})`` in it) over all ``values``, in batches SQLite accepts."""
+        for marks, part in _in_batches(values):
+            yield from self.db.execute(sql.format(marks=marks), part)
+
     def chunk_ids_of(self, doc_ids: Iterable[str]) -> list[str]:
-        doc_ids = list(doc_ids)
-        out: list[str] = []
-        for start in range(0, len(doc_ids), 500):
-            part = doc_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            out += [r[0] for r in self.db.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", part)]
-        return out
+        return [r[0] for r in self._rows_in("SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", doc_ids)]
 
     def docs_of_chunks(self, chunk_ids: Iterable[str]) -> set[str]:
-        chunk_ids = list(chunk_ids)
-        out: set[str] = set()
-        for start in range(0, len(chunk_ids), 500):
-            part = chunk_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            out |= {r[0] for r in self.db.execute(f"SELECT doc_id FROM chunks WHERE chunk_id IN ({marks})", part)}
-        return out
+        return {r[0] for r in self._rows_in("SELECT doc_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)}
 
     def replace_documents(self, docs: Iterable[tuple[str, str | None, str]], chunks: Iterable[Chunk]) -> None:
         """Atomically set (doc_id, source, hash) rows and their chunks, dropping their old chunks."""
         docs = list(docs)
         with self.db:
-            ids = [d[0] for d in docs]
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                self.db.execute(f"DELETE FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)
+            for marks, part in _in_batches(d[0] for d in docs):
+                self.db.execute(f"DELETE FROM chunks WHERE doc_id IN ({marks})", part)
             self.db.executemany("INSERT OR REPLACE INTO documents(doc_id, source, content_hash) VALUES (?,?,?)", docs)
             self.db.executemany(
                 "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, ordinal, text, metadata) VALUES (?,?,?,?,?)",
@@ -121,9 +123,7 @@ class Manifest:
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)
         with self.db:
-            for start in range(0, len(doc_ids), 500):
-                part = doc_ids[start : start + 500]
-                marks = ",".join("?" * len(part))
+            for marks, part in _in_batches(doc_ids):
                 self.db.execute(f"DELETE FROM chunks WHERE doc_id IN ({marks})", part)
                 self.db.execute(f"DELETE FROM documents WHERE doc_id IN ({marks})", part)
             self._bump()

@@ -17,7 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from index.embedding import load_embeddings
+from index.embedding import embeddings_for
 from index.manifest import Manifest
 from index.store import make_client
 from parlqa.offline import configure_environment
@@ -98,7 +98,7 @@ class Assistant:
         configure_environment()
         self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
         s = self.settings
-        self.embeddings = load_embeddings(s.embedding_model, s.embedding_backend, s.embedding_batch_size)
+        self.embeddings = embeddings_for(s)
         self.client = make_client(s)
         self._ensure_index(auto_index)
         self.retriever = HybridRetriever(
@@ -158,6 +158,10 @@ class Assistant:
             if name not in self._models:
                 self._models[name] = load_chat_model(self.settings.model_copy(update={"model": name}))
             return self._models[name]
+
+    def warm_up(self, model: str | None = None) -> None:
+        """Load the model and evaluate the fixed system prompt, so the first question pays only for its own tokens."""
+        self.chat_model(model).invoke(ANSWER_TEMPLATE.format_messages(sources="", question=""), max_tokens=1)
 
     # retrieval --------------------------------------------------------------------------------------
     def retrieve(

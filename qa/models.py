@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from parlqa.settings import model_cache_dir
+
 GGUF_MAGIC = b"GGUF"
 INSTALL_SCRIPT = "scripts/install_models.sh"
 _CHUNK = 4 * 1024 * 1024
@@ -135,12 +137,6 @@ PRESETS: dict[str, ModelPreset] = {
         ),
     )
 }
-
-
-def model_cache_dir() -> Path:
-    """Where joined GGUF files and verification records live (``PARLQA_MODEL_CACHE`` overrides)."""
-    env = os.environ.get("PARLQA_MODEL_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "parlqa" / "models"
 
 
 def _package_dir(package: str) -> Path | None:

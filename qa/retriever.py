@@ -59,16 +59,15 @@ class HybridRetriever(BaseRetriever):
     filters: Filters | None = None
 
     _lexical: LexicalIndex | None = PrivateAttr(default=None)
+    _manifest: Manifest | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     # the lexical index follows the manifest's generation, so a re-index is picked up without a restart
     def lexical(self) -> LexicalIndex:
         with self._lock:
-            manifest = Manifest(self.settings.manifest_path)
-            try:
-                generation = manifest.generation
-            finally:
-                manifest.close()
+            if self._manifest is None:
+                self._manifest = Manifest(self.settings.manifest_path)
+            generation = self._manifest.generation
             if self._lexical is None or self._lexical.generation != generation:
                 loaded = LexicalIndex.load(self.settings.bm25_dir)
                 if loaded is not None:

@@ -26,23 +26,50 @@ if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split(
     "${PIP[@]}" torch==2.13.0
 fi
 
-if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
-    mkdir -p "$WHEELS"
-    if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
-        step "building llama-cpp-python $LLAMA_VERSION once (about 7 minutes); the wheel is cached in $WHEELS"
-        CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" "$VENV/bin/python" -m pip wheel --quiet --no-deps \
-            --disable-pip-version-check -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+# llama.cpp's CPU kernels are compiled for the instruction sets this CPU has (AVX2, AVX-512, VNNI: prompt
+# evaluation is ~1.7x faster with AVX-512 than with AVX2 alone); the wheel is cached per set of features.
+cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
+LLAMA_CMAKE="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
+LLAMA_TAG="generic"
+for feature in avx avx2 fma f16c bmi2; do
+    cpu_has "$feature" && LLAMA_CMAKE+=" -DGGML_${feature^^}=ON"
+done
+cpu_has avx2 && LLAMA_TAG="avx2"
+if cpu_has avx512f && cpu_has avx512cd && cpu_has avx512vl && cpu_has avx512dq && cpu_has avx512bw; then
+    LLAMA_CMAKE+=" -DGGML_AVX512=ON"
+    LLAMA_TAG="avx512"
+    for feature in avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
+        if cpu_has "${feature%%:*}"; then
+            LLAMA_CMAKE+=" -DGGML_${feature##*:}=ON"
+            LLAMA_TAG+="-${feature##*_}"
+            LLAMA_TAG="${LLAMA_TAG,,}"
+        fi
+    done
+fi
+cpu_has avx_vnni && LLAMA_CMAKE+=" -DGGML_AVX_VNNI=ON" && LLAMA_TAG+="-avxvnni"
+LLAMA_WHEELS="$WHEELS/$LLAMA_TAG"
+LLAMA_MARKER="$VENV/.llama-cpp-build"
+
+if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null \
+    || [[ "$(cat "$LLAMA_MARKER" 2>/dev/null)" != "$LLAMA_TAG" ]]; then
+    mkdir -p "$LLAMA_WHEELS"
+    if ! ls "$LLAMA_WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+        step "building llama-cpp-python $LLAMA_VERSION for this CPU ($LLAMA_TAG) once (about 7 minutes)"
+        CMAKE_ARGS="$LLAMA_CMAKE" "$VENV/bin/python" -m pip wheel --quiet --no-deps --no-cache-dir \
+            --no-binary llama-cpp-python --disable-pip-version-check -w "$LLAMA_WHEELS" \
+            "llama-cpp-python==$LLAMA_VERSION"
     fi
-    step "installing the cached llama-cpp-python wheel"
-    "${PIP[@]}" --no-deps "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
-    "${PIP[@]}" "llama-cpp-python==$LLAMA_VERSION" --find-links "$WHEELS"
+    step "installing the cached llama-cpp-python wheel ($LLAMA_TAG)"
+    "${PIP[@]}" --no-deps --force-reinstall "$LLAMA_WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+    "${PIP[@]}" "llama-cpp-python==$LLAMA_VERSION" --find-links "$LLAMA_WHEELS"
+    echo "$LLAMA_TAG" > "$LLAMA_MARKER"
 fi
 
 step "installing parlqa and its dependencies"
 if [[ $WITH_TESTS -eq 1 ]]; then
-    "${PIP[@]}" -e ".[test]" --find-links "$WHEELS"
+    "${PIP[@]}" -e ".[test]" --find-links "$LLAMA_WHEELS"
 else
-    "${PIP[@]}" -e . --find-links "$WHEELS"
+    "${PIP[@]}" -e . --find-links "$LLAMA_WHEELS"
 fi
 
 # the chat's default preset is base; the tests need tiny and small only
@@ -53,6 +80,8 @@ step "installing the packaged model weights (${PARLQA_MODELS:-$DEFAULT_MODELS})"
 scripts/install_models.sh ${PARLQA_MODELS:-$DEFAULT_MODELS}
 
 "$VENV/bin/python" -c "from parlqa.offline import seed_tiktoken_cache; print('tiktoken cache:', seed_tiktoken_cache())"
+"$VENV/bin/python" -c "from index.embedding import packaged_onnx, quantized_encoder as q
+print('int8 encoder:', q(packaged_onnx('packaged:all-MiniLM-L6-v2')))"
 
 if [[ $WITH_TESTS -eq 1 && ! -x /usr/bin/chromium ]]; then
     step "installing Debian's chromium for the browser tests"

@@ -139,3 +139,16 @@ def test_out_of_corpus_follow_up_is_refused(assistant, eif_answer, monkeypatch):
     )
     assert answer.refused
     assert len(calls) == 1  # the follow-up was condensed, but no answer was generated
+
+
+def test_warm_up_leaves_the_system_prompt_evaluated(assistant):
+    from qa.assistant import ANSWER_TEMPLATE
+
+    chat = assistant.chat_model()
+    assistant.warm_up()
+    messages = ANSWER_TEMPLATE.format_messages(sources="[1] Libraries: The taskforce met.", question="Who met?")
+    usage = chat.invoke(messages, max_tokens=1).usage_metadata
+    system_tokens = chat.count_tokens(prompts.ANSWER_SYSTEM_PROMPT)
+    # only the question's own tokens are evaluated: the system prompt comes from the cache
+    assert usage["input_token_details"]["cache_read"] >= system_tokens
+    assert usage["input_tokens"] - usage["input_token_details"]["cache_read"] < 40

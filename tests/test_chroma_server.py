@@ -1,4 +1,4 @@
-"""parlqa against a real Chroma server (``chroma run``): index, stats, retrieval and an answer over HTTP."""
+"""parlqa against a real Chroma server (``chroma run``): index, stats, retrieval, answers, the chat and the eval."""
 
 from __future__ import annotations
 
@@ -202,3 +202,37 @@ def test_ask_reports_a_server_that_is_down_in_one_line(tmp_path):
     down = run_parlqa("ask", "Early Intervention Foundation", data_dir=tmp_path / "data", **env)
     assert down.returncode == 1 and "Traceback" not in down.stderr
     assert "cannot open the Chroma store" in down.stderr
+
+
+def test_chat_answers_through_the_server(server, served):
+    from gradio_client import Client
+
+    from parlqa.settings import Settings
+    from ui.app import launch
+
+    settings = Settings(
+        data_dir=served.data_dir, chroma_host=HOST, chroma_port=server.port, model="tiny", max_new_tokens=48
+    )
+    demo = launch(settings, port=free_port(), block=False, quiet=True)
+    try:
+        reply = Client(demo.local_url, verbose=False).predict(
+            "When was the Early Intervention Foundation set up?", api_name="/ask"
+        )
+    finally:
+        demo.close()
+    assert not reply["refused"] and "2013" in reply["text"]
+    assert EIF_DOC in {c["doc_id"] for c in reply["citations"]}
+
+
+def test_eval_indexes_into_its_own_server_collection(server, tmp_path):
+    import json
+
+    out = tmp_path / "report"
+    args = ["eval", "--set", "default", "--retrieval", "hybrid", "--k", "5", "--retrieval-only", "--limit", "12"]
+    done = run_parlqa(*args, "--data-dir", str(tmp_path / "eval"), "--out", str(out), data_dir=tmp_path, **server.env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    collection = server.client().get_collection("parlqa-eval-default-c256")
+    assert collection.count() == len(manifest_chunk_ids(tmp_path / "eval" / "default-c256")) >= 5
+    assert not (tmp_path / "eval" / "default-c256" / "chroma").exists()  # no embedded store beside it
+    metrics = json.loads((out / "results.json").read_text())["configurations"][0]["metrics"]
+    assert metrics["n"] == 12 and metrics["hit@5"] >= 0.9

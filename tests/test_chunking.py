@@ -37,6 +37,8 @@ def test_short_answer_stays_one_chunk_with_question_and_header():
     assert text.startswith(doc.display_title)
     assert f"Answered by {doc.answerer.name}" in text.splitlines()[0]
     assert doc.question in text and doc.answer in text
+    dense = chunks[0].dense_text  # no title of its own: the question opens the encoder's text, no names or dates
+    assert dense == f"Q: {doc.question}\nA: {doc.answer}" or dense == f"{doc.title}\nQ: {doc.question}\nA: {doc.answer}"
 
 
 def test_long_answers_split_on_boundaries_and_every_chunk_has_the_header(default_docs):
@@ -52,6 +54,9 @@ def test_long_answers_split_on_boundaries_and_every_chunk_has_the_header(default
         assert doc.answer[chunk.body_start : chunk.body_start + len(chunk.body)] == chunk.body
         assert chunk.body.rstrip()[-1] in '.;:!?)”’"' or chunk.body == chunks[-1].body or " " in chunk.body
         assert chunk.metadata["doc_id"] == doc.id and chunk.metadata["title"] == "Offences against Children"
+        # the encoder reads title, question and body; the names and dates line is for BM25 and display
+        assert chunk.dense_text.startswith("Offences against Children\n") and chunk.dense_text.endswith(chunk.body)
+        assert "Edward Timpson" not in chunk.dense_text.replace(chunk.body, "")
 
 
 def test_chunk_ids_are_deterministic_and_change_with_content(default_docs):

@@ -107,11 +107,11 @@ def test_busy_index_is_refused(settings, corpus_copy):
 
 
 def test_dense_query_ranks_the_eif_answer_first(default_settings):
-    from index.embedding import load_embeddings
+    from index.embedding import embeddings_for
     from index.store import ChunkStore
 
     s = default_settings
-    vector = load_embeddings(s.embedding_model).embed_query("When was the Early Intervention Foundation set up?")
+    vector = embeddings_for(s).embed_query("When was the Early Intervention Foundation set up?")
     result = ChunkStore(s).collection.query(query_embeddings=[vector], n_results=3, include=["metadatas"])
     assert result["metadatas"][0][0]["doc_id"] == EIF_DOC
     manifest = Manifest(s.manifest_path)

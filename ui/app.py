@@ -313,8 +313,8 @@ def launch(
     settings = assistant.settings
     say(f"Loading the model '{settings.model}'…")
     try:
-        assistant.chat_model(settings.model)
-    except ModelError as exc:
+        assistant.warm_up(settings.model)
+    except (ModelError, ValueError, RuntimeError) as exc:  # a missing or unreadable model: pick another in the page
         say(f"warning: {exc}; pick an installed model in the page.")
     if host not in ("127.0.0.1", "localhost", "::1") or share:
         where = "a public gradio.live link" if share else f"{host}"
