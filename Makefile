@@ -29,5 +29,11 @@ lint:
 eval:
 	$(VENV)/bin/parlqa eval --set default --set commons
 
+bench: setup
+	$(PY) bench/encoder_compare.py
+	$(PY) bench/index_scale.py --docs 5000 --keep .parlqa/bench-5k
+	$(PY) bench/query_latency.py --data-dir .parlqa/bench-5k
+	$(PY) bench/chat_memory.py --data-dir .parlqa/bench-5k
+
 models-base:
 	VENV=$(VENV) scripts/install_models.sh base

@@ -53,7 +53,7 @@ def settings_fingerprint(settings: Settings) -> str:
     s = settings
     key = (
         f"{s.embedding_model}|{s.embedding_backend}|{QUANTIZATION_RECIPE}|{s.embedding_max_tokens}"
-        f"|{s.chunk_tokens}|{s.chunk_overlap}|{s.encoding}|v3"
+        f"|{s.chunk_tokens}|{s.chunk_overlap}|{s.encoding}|v4"
     )
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
@@ -100,7 +100,7 @@ class Indexer:
         self,
         paths: Sequence[Path] | None = None,
         progress: ProgressCallback | None = None,
-        batch_documents: int = 512,
+        batch_documents: int = 2048,
     ) -> IndexResult:
         """Bring the index in line with ``paths`` (the default corpus when empty)."""
         lock = index_lock(self.settings)

@@ -42,6 +42,13 @@ class ChunkColumns:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def row_of(self, chunk_id: str) -> int | None:
+        """The row of a chunk id (index built once), None when the chunk is not in these columns."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self.__dict__["_rows"] = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+        return rows.get(chunk_id)
+
     def distinct(self, field: str) -> list[str]:
         """Distinct stored values of a metadata field, computed once."""
         cache = self.__dict__.setdefault("_distinct", {})

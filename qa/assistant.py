@@ -19,7 +19,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.embedding import embeddings_for
 from index.manifest import Manifest
-from index.store import make_client
+from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa import prompts
@@ -27,7 +27,7 @@ from qa.citations import attribute, make_citation, parse_markers
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract
 from qa.errors import EmptyIndexError, IndexBusy
 from qa.gate import decide
-from qa.retriever import HybridRetriever, build_vectorstore
+from qa.retriever import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
@@ -103,7 +103,7 @@ class Assistant:
         self._ensure_index(auto_index)
         self.retriever = HybridRetriever(
             settings=s,
-            vectorstore=build_vectorstore(s, self.client, self.embeddings),
+            store=ChunkStore(s, self.client),
             embeddings=self.embeddings,
             mode=s.retrieval,
             k=s.k,

@@ -8,6 +8,7 @@ system prompt) first: a second question with the same system prompt evaluates ju
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -68,10 +69,25 @@ def _load(path: str, n_ctx: int, n_threads: int) -> _Loaded:
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
                 n_gpu_layers=0,
+                # The CPU backend repacks quantized weights into its own layout; a memory-mapped file would stay
+                # resident beside that copy (base: 1.87 GB against 1.28 GB after a prompt), so read it instead.
+                use_mmap=False,
                 verbose=False,
             )
             loaded = _MODELS[key] = _Loaded(llama)
         return loaded
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Free the models before the interpreter tears llama_cpp down (its finalizers fail after that)."""
+    for loaded in list(_MODELS.values()):
+        if loaded.lock.acquire(blocking=False):  # a generation still running keeps its model
+            try:
+                loaded.llama.close()
+            finally:
+                loaded.lock.release()
+    _MODELS.clear()
 
 
 def unload_models() -> None:

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_chroma import Chroma
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from index.lexical import LexicalIndex
+from index.lexical import ChunkColumns, LexicalIndex
 from index.manifest import Manifest
+from index.store import ChunkStore
 from parlqa.settings import Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
 from qa.types import Filters, Hit
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
+POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
@@ -52,7 +56,7 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     settings: Settings
-    vectorstore: Chroma
+    store: ChunkStore
     embeddings: Embeddings
     mode: str = "hybrid"
     k: int = 5
@@ -91,14 +95,17 @@ class HybridRetriever(BaseRetriever):
             raise ValueError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = filters if filters is not None else self.filters
         lexical = self.lexical()
+        mask = lexical_mask(filters, lexical.columns)
+        if mask is not None and not mask.any():
+            return []
         n = max(self.settings.candidates, k * self.settings.max_chunks_per_doc * 2)
         dense: list[Hit] = []
         sparse: list[Hit] = []
         if mode in ("dense", "hybrid"):
             vector = query_embedding or self.embeddings.embed_query(query)
-            dense = self._dense(vector, n, chroma_where(filters, lexical.columns))
+            dense = self._dense(lexical, vector, n, filters, mask)
         if mode in ("bm25", "hybrid"):
-            sparse = self._sparse(lexical, query, n, filters)
+            sparse = self._sparse(lexical, query, n, mask)
         if mode == "dense":
             ranked = dense
         elif mode == "bm25":
@@ -107,29 +114,49 @@ class HybridRetriever(BaseRetriever):
             ranked = self._fuse(dense, sparse)
         return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
 
-    def _dense(self, vector: list[float], n: int, where: dict | None) -> list[Hit]:
-        if where == NO_MATCH:
-            return []
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=n, filter=where)
+    def _dense(
+        self, lexical: LexicalIndex, vector: list[float], n: int, filters: Filters | None, mask: np.ndarray | None
+    ) -> list[Hit]:
+        """Nearest chunks from Chroma, their texts and metadata from the columns (a chunk indexed after the
+        columns were loaded is left out until the next generation)."""
+        cols = lexical.columns
+        found = self.store.query(vector, n) if mask is None else self._dense_filtered(cols, vector, n, filters, mask)
         hits = []
-        for doc, distance in results:
-            similarity = 1.0 - float(distance)
+        for chunk_id, similarity in found:
+            row = cols.row_of(chunk_id)
+            if row is None:
+                continue
             hits.append(
                 Hit(
-                    chunk_id=str(doc.id),
-                    doc_id=str(doc.metadata.get("doc_id")),
+                    chunk_id=chunk_id,
+                    doc_id=cols.doc_ids[row],
                     score=similarity,
                     dense_score=similarity,
-                    text=doc.page_content,
-                    metadata=dict(doc.metadata),
+                    text=cols.texts[row],
+                    metadata=dict(cols.metadata[row]),
                 )
             )
         return hits
 
-    def _sparse(self, lexical: LexicalIndex, query: str, n: int, filters: Filters | None) -> list[Hit]:
-        mask = lexical_mask(filters, lexical.columns)
-        if mask is not None and not mask.any():
-            return []
+    def _dense_filtered(
+        self, cols: ChunkColumns, vector: list[float], n: int, filters: Filters | None, mask: np.ndarray
+    ) -> list[tuple[str, float]]:
+        """A broad filter searches unfiltered and keeps what passes: Chroma's metadata pre-filter costs ~70 ms
+        at 68k chunks, an unfiltered search for 2,000 neighbours ~10 ms. A narrow one lets Chroma filter."""
+        allowed = int(mask.sum())
+        fetch = math.ceil(n * len(cols) / allowed * POSTFILTER_MARGIN)
+        if fetch <= POSTFILTER_MAX_FETCH:
+            kept = []
+            for chunk_id, similarity in self.store.query(vector, fetch):
+                row = cols.row_of(chunk_id)
+                if row is not None and mask[row]:
+                    kept.append((chunk_id, similarity))
+            if len(kept) >= min(n, allowed):
+                return kept[:n]
+        where = chroma_where(filters, cols)
+        return [] if where == NO_MATCH else self.store.query(vector, n, where)
+
+    def _sparse(self, lexical: LexicalIndex, query: str, n: int, mask: np.ndarray | None) -> list[Hit]:
         cols = lexical.columns
         return [
             Hit(
@@ -165,7 +192,3 @@ class HybridRetriever(BaseRetriever):
             )
             for h in self.search(query, **kwargs)
         ]
-
-
-def build_vectorstore(settings: Settings, client, embeddings: Embeddings) -> Chroma:
-    return Chroma(client=client, collection_name=settings.collection, embedding_function=embeddings)

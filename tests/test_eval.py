@@ -344,7 +344,7 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     assert config["peak_rss_mb"] > 0 and config["documents"] == 5
     assert (tmp_path / "judge.jsonl").exists() or not m["judged_sentences"]
     report = (out / "report.md").read_text()
-    assert "default/tiny/hybrid/k5/c256" in report
+    assert "default/tiny/hybrid/k3/c256" in report
     for name in ("results.json", "accuracy_by_kind.png", "latency.png"):
         assert (out / name).stat().st_size > 0
 

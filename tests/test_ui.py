@@ -168,6 +168,9 @@ class ScriptedAssistant:
     def chat_model(self, name=None):
         return None
 
+    def warm_up(self, model=None):
+        self.warmed_up = model
+
     def stream(self, question, history=None, filters=None, k=None, model=None):
         self.calls.append({"question": question, "history": list(history or []), "filters": filters, "k": k})
         if "broken" in question:
