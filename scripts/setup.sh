@@ -31,8 +31,8 @@ fi
 cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
 LLAMA_CMAKE="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
 LLAMA_TAG="generic"
-for feature in avx avx2 fma f16c bmi2; do
-    cpu_has "$feature" && LLAMA_CMAKE+=" -DGGML_${feature^^}=ON"
+for feature in avx avx2 fma f16c bmi2; do  # with GGML_NATIVE=OFF these default to ON: say each one
+    if cpu_has "$feature"; then LLAMA_CMAKE+=" -DGGML_${feature^^}=ON"; else LLAMA_CMAKE+=" -DGGML_${feature^^}=OFF"; fi
 done
 cpu_has avx2 && LLAMA_TAG="avx2"
 if cpu_has avx512f && cpu_has avx512cd && cpu_has avx512vl && cpu_has avx512dq && cpu_has avx512bw; then
