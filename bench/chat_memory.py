@@ -8,7 +8,6 @@ The chat runs as its own process (as users start it); its peak resident set (VmH
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, record  # noqa: E402
+from common import REPO, eval_questions, record  # noqa: E402
 
 
 def free_port() -> int:
@@ -70,7 +69,7 @@ def main() -> None:
         ready_s = wait_for(f"http://127.0.0.1:{port}/", process, 300)
         at_start = memory_mb(process.pid)
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        asked = [json.loads(line)["question"] for line in (REPO / "eval/sets/commons.jsonl").open(encoding="utf-8")]
+        asked = eval_questions("commons")
         answered = refused = 0
         for question in asked[: args.questions]:
             reply = client.predict(question, api_name="/ask")

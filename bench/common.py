@@ -28,6 +28,13 @@ def write_subset(n: int, target: Path) -> Path:
     return target
 
 
+def eval_questions(*sets: str) -> list[str]:
+    """The questions of the named evaluation sets (default, commons), in order."""
+    from eval.dataset import load_pairs
+
+    return [pair.question for name in sets for pair in load_pairs(name)]
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, record  # noqa: E402
+from common import eval_questions, record  # noqa: E402
 
 from qa.assistant import ANSWER_TEMPLATE, Assistant  # noqa: E402
 
@@ -33,7 +33,7 @@ def main() -> None:
     bot = Assistant(**overrides)
     bot.warm_up()
     chat = bot.chat_model()
-    questions = [json.loads(line)["question"] for line in (REPO / "eval/sets/default.jsonl").open(encoding="utf-8")]
+    questions = eval_questions("default")
     features = llama_cpp.llama_print_system_info().decode()
     cpu = [f.split("=")[0].strip() for f in features.split("|") if f.strip().endswith("= 1")]
     for shape in args.shapes.split(","):

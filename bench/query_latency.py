@@ -9,14 +9,13 @@ Settings not given come from the defaults (model, k, encoder), so the figures ar
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, peak_rss_mb, record  # noqa: E402
+from common import eval_questions, peak_rss_mb, record  # noqa: E402
 
 from qa.assistant import Assistant  # noqa: E402
 from qa.types import Filters  # noqa: E402
@@ -25,14 +24,6 @@ from qa.types import Filters  # noqa: E402
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def questions(limit: int) -> list[str]:
-    out = []
-    for name in ("commons.jsonl", "default.jsonl"):
-        for line in (REPO / "eval" / "sets" / name).read_text(encoding="utf-8").splitlines():
-            out.append(json.loads(line)["question"])
-    return out[:limit]
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
     overrides = {"model": args.model} if args.model else {}
     bot = Assistant(data_dir=args.data_dir, auto_index=False, **overrides)
     bot.warm_up()  # as the chat does before it serves
-    asked = questions(args.questions)
+    asked = eval_questions("commons", "default")[: args.questions]
     filters = Filters(since="2024-01-01")
     bot.retrieve(asked[0], k=8, filters=filters)  # warm caches
     retrieval = []

@@ -25,8 +25,8 @@ class Chunk:
     text: str  # header + question + body: what is stored, shown and searched by BM25
     header_chars: int  # len of the header prefix of ``text``
     body_start: int  # offset of the body in the document's answer text
+    dense_text: str  # what the encoder reads: real title, question, body (no names or dates)
     metadata: dict[str, str | int | float | bool]
-    dense_text: str = ""  # what the encoder reads: real title, question, body (no names or dates)
 
     @property
     def body(self) -> str:

@@ -41,8 +41,8 @@ class Settings(BaseSettings):
         192,
         ge=16,
         le=512,
-        description="Word pieces of each chunk the encoder reads: 192 retrieves as well as 256 on the eval sets "
-        "and encodes 1.3x faster. BM25 always indexes the whole chunk.",
+        description="Word pieces of each chunk the encoder reads: 192 keeps hit@5 within 0.02 of 256 on the eval "
+        "sets and encodes 1.3x faster. BM25 always indexes the whole chunk.",
     )
 
     # Retrieval

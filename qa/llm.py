@@ -78,25 +78,23 @@ def _load(path: str, n_ctx: int, n_threads: int) -> _Loaded:
         return loaded
 
 
-@atexit.register
-def _close_at_exit() -> None:
-    """Free the models before the interpreter tears llama_cpp down (its finalizers fail after that)."""
-    for loaded in list(_MODELS.values()):
-        if loaded.lock.acquire(blocking=False):  # a generation still running keeps its model
-            try:
-                loaded.llama.close()
-            finally:
-                loaded.lock.release()
-    _MODELS.clear()
+def unload_models(wait: bool = True) -> None:
+    """Drop every cached model (frees its memory once no caller holds it).
 
-
-def unload_models() -> None:
-    """Drop every cached model (frees its memory once no caller holds it)."""
+    ``wait=False`` skips a model that is generating instead of waiting for it.
+    """
     with _MODELS_LOCK:
         for loaded in _MODELS.values():
-            with loaded.lock:
-                loaded.llama.close()
+            if loaded.lock.acquire(blocking=wait):
+                try:
+                    loaded.llama.close()
+                finally:
+                    loaded.lock.release()
         _MODELS.clear()
+
+
+# Free the models before the interpreter tears llama_cpp down (its finalizers fail after that).
+atexit.register(unload_models, wait=False)
 
 
 def _to_dict(message: BaseMessage) -> dict[str, str]:
