@@ -95,7 +95,11 @@ def corpus_paths(corpus: str, eval_dir: Path, required: set[str]) -> list[Path]:
         return default_corpus_files()
     if corpus == "commons":
         return [write_commons_subset(eval_dir, required)]
-    raise CorpusUnavailableError(f"no evaluation corpus named {corpus!r} (use default or commons)")
+    if corpus == "commons-full":
+        if not SHARED_FILE.is_file():
+            raise CorpusUnavailableError(f"the commons set needs {SHARED_FILE}, which is not on this machine")
+        return [SHARED_FILE]
+    raise CorpusUnavailableError(f"no evaluation corpus named {corpus!r} (use default, commons or commons-full)")
 
 
 def prepare_index(

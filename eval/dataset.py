@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import defaultdict
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -19,6 +22,11 @@ class Kind(StrEnum):
     WHY_HOW = "why_how"
     MULTI_DOCUMENT = "multi_document"
     UNANSWERABLE = "unanswerable"
+    NEAR_MISS = "near_miss"  # names what the corpus discusses, asks for a fact it does not hold
+
+
+UNANSWERABLE_KINDS = frozenset({Kind.UNANSWERABLE, Kind.NEAR_MISS})
+Half = Literal["fit", "held-out"]
 
 
 class EvalPair(BaseModel):
@@ -33,10 +41,15 @@ class EvalPair(BaseModel):
     source_ids: list[str] = Field(default_factory=list)
     kind: Kind
     corpus: str = Field(min_length=1)
+    absent: list[list[str]] = Field(
+        default_factory=list,
+        description="Near-miss questions: term groups a sentence stating the asked fact would need one of each of; "
+        "eval.absence checks that no sentence of the corpus has them all.",
+    )
 
     @property
     def answerable(self) -> bool:
-        return self.kind is not Kind.UNANSWERABLE
+        return self.kind not in UNANSWERABLE_KINDS
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalPair:
@@ -91,6 +104,20 @@ def load_pairs(name_or_path: str | Path) -> list[EvalPair]:
     if not pairs:
         raise DatasetError(f"{path}: no pairs")
     return pairs
+
+
+def split_halves(pairs: list[EvalPair]) -> dict[str, Half]:
+    """Each pair's half: within each kind, pairs ordered by the sha1 of their id alternate between "fit" (where
+    thresholds are fitted) and "held-out" (where figures are reported), so both halves hold every kind."""
+    groups: dict[Kind, list[EvalPair]] = defaultdict(list)
+    for pair in pairs:
+        groups[pair.kind].append(pair)
+    halves: dict[str, Half] = {}
+    for group in groups.values():
+        group.sort(key=lambda p: hashlib.sha1(p.id.encode()).hexdigest())
+        for i, pair in enumerate(group):
+            halves[pair.id] = "fit" if i % 2 == 0 else "held-out"
+    return halves
 
 
 def set_name(name_or_path: str | Path) -> str:

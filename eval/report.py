@@ -8,11 +8,12 @@ from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
+from eval.compare import comparison_section
 from eval.corpora import SUBSET_SIZE, SUBSET_TOPIC
 from eval.metrics import best_threshold, mean, summary, threshold_within
 from eval.results import DEFAULT_BACKEND, ConfigResult, answer_facts, by_kind, summarise
 
-KINDS = ("factoid", "who_when", "list", "why_how", "multi_document", "unanswerable")
+KINDS = ("factoid", "who_when", "list", "why_how", "multi_document", "unanswerable", "near_miss")
 LATENCY_STAGES = ("retrieve", "extract", "first_token", "total")
 REFERENCE_K = 5
 FAILURES_SHOWN = 20
@@ -309,6 +310,11 @@ def _corpora_note(results: list[ConfigResult]) -> list[str]:
     lines = []
     if "default" in docs:
         lines.append(f"- **default**: the {docs['default']} documents shipped in `corpus/`.")
+    if "commons-full" in docs:
+        lines.append(
+            f"- **commons-full**: the whole shared file `written_questions_commons_2023_2026.jsonl.gz` "
+            f"({docs['commons-full']:,} documents indexed)."
+        )
     if "commons" in docs:
         lines.append(
             f"- **commons**: a fixed subset of the shared file `written_questions_commons_2023_2026.jsonl.gz` "
@@ -363,6 +369,7 @@ def write_report(out: Path) -> Path:
         encoding="utf-8",
     )
     lines = ["# parlqa evaluation", "", "Corpora:", "", *_corpora_note(results), ""]
+    lines += comparison_section(answers)
     notes = out / "notes.md"
     if notes.is_file():
         lines += ["## Chosen defaults", "", notes.read_text(encoding="utf-8").strip(), ""]

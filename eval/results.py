@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -16,13 +17,14 @@ RANKED_DOCS = 10  # documents kept from them, in rank order: MRR and nDCG are cu
 STAGES = ("retrieve", "extract", "first_token", "generate", "total")
 DEFAULT_BACKEND = str(Settings.model_fields["embedding_backend"].default)
 DEFAULT_MAX_TOKENS = int(Settings.model_fields["embedding_max_tokens"].default)
-DEFAULT_SENTENCES = int(Settings.model_fields["context_sentences"].default)
+DEFAULT_CONTEXT_CHARS = int(Settings.model_fields["context_chars"].default)
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
 class RunConfig(BaseModel):
     """One point of the comparison grid."""
 
+    system: Literal["parlqa", "baseline"] = Field("parlqa", description="parlqa, or the plain LangChain recipe.")
     set: str
     corpus: str
     model: str | None = Field(None, description="None for a retrieval-only run.")
@@ -32,24 +34,29 @@ class RunConfig(BaseModel):
     refusal_threshold: float
     embedding_backend: str | None = Field(None, description="The encoder backend; None in runs that did not record it.")
     embedding_max_tokens: int | None = Field(None, description="Word pieces the encoder read per chunk.")
-    context_sentences: int | None = Field(None, description="Sentences kept from each passage in the prompt.")
+    context_sentences: int | None = Field(None, description="Sentences kept from each passage (older runs).")
+    context_chars: int | None = Field(None, description="Characters of source text shown to the model.")
 
     @property
     def label(self) -> str:
+        if self.system == "baseline":
+            return f"{self.set}/{self.model}/langchain-baseline"
         parts = [self.set, self.model or "retrieval", self.retrieval, f"k{self.k}", f"c{self.chunk_tokens}"]
         if self.embedding_backend not in (None, DEFAULT_BACKEND):
             parts.append(str(self.embedding_backend))
         if self.embedding_max_tokens not in (None, DEFAULT_MAX_TOKENS):
             parts.append(f"e{self.embedding_max_tokens}")
-        if self.model and self.context_sentences not in (None, DEFAULT_SENTENCES):
+        if self.model and self.context_sentences is not None:
             parts.append(f"s{self.context_sentences}")
+        if self.model and self.context_chars not in (None, DEFAULT_CONTEXT_CHARS):
+            parts.append(f"x{self.context_chars}")
         return "/".join(parts)
 
     @property
     def key(self) -> tuple:
-        return (self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold,
+        return (self.system, self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold,
                 self.embedding_backend or DEFAULT_BACKEND, self.embedding_max_tokens or DEFAULT_MAX_TOKENS,
-                self.context_sentences or DEFAULT_SENTENCES)  # fmt: skip
+                self.context_sentences, self.context_chars or DEFAULT_CONTEXT_CHARS, self.corpus)  # fmt: skip
 
 
 class PairResult(BaseModel):
@@ -57,6 +64,7 @@ class PairResult(BaseModel):
 
     id: str
     kind: str
+    half: Literal["fit", "held-out"] | None = None
     question: str = ""
     reference_answer: str = ""
     key_facts: list[str]
@@ -71,13 +79,19 @@ class PairResult(BaseModel):
     facts_found: list[bool] = Field(default_factory=list)
     context_facts: list[bool] = Field(default_factory=list, description="Key facts found in the model's sources.")
     sentences: list[str] = Field(default_factory=list)
+    sentence_citations: list[list[str]] = Field(
+        default_factory=list, description="Per shown sentence, the document ids it cites."
+    )
+    dropped: list[str] = Field(default_factory=list, description="Sentences left out by the verifier.")
+    question_type: str | None = None
+    refusal_signals: dict[str, float | int | bool | None] | None = None
     self_supported: list[bool] = Field(default_factory=list, description="The product's own support check.")
     verdicts: list[bool] | None = Field(None, description="The judge's verdict per sentence.")
     timings: dict[str, float] = Field(default_factory=dict)
 
     @property
     def answerable(self) -> bool:
-        return self.kind != "unanswerable"
+        return self.kind not in ("unanswerable", "near_miss")
 
     @property
     def facts_ok(self) -> bool:
@@ -115,9 +129,10 @@ class ConfigResult(BaseModel):
 
 
 REFUSAL_CAUSES = {
-    "gate": ("best passage similarity", "the passages do not mention", "no passage matched"),
+    "gate": ("best passage similarity", "the passages do not", "no passage matched", "no passage sentence"),
     "model": ("the model found no answer",),
     "unsupported": ("no sentence of the model's answer",),
+    "metadata": ("no retrieved record matches",),
 }
 
 
@@ -164,6 +179,11 @@ def _answers(pairs: list[PairResult]) -> dict[str, float | int | None]:
         "key_fact_recall": metrics.mean(sum(p.facts_found) / len(p.facts_found) for p in answerable if p.facts_found),
         "citation_precision": metrics.mean(metrics.citation_precision(p.cited, p.source_ids) for p in answered),
         "citation_recall": metrics.mean(metrics.citation_recall(p.cited, p.source_ids) for p in answered),
+        "sentence_citation_precision": metrics.mean(
+            metrics.citation_precision(docs, p.source_ids) for p in answered for docs in p.sentence_citations
+        ),
+        "shown": sum(not p.refused for p in pairs),
+        "withheld": sum(refusal_cause(p.refusal_reason) == "unsupported" for p in pairs),
         "faithfulness": faith.sentence_rate,
         "faithful_answers": faith.answer_rate,
         "judged_sentences": faith.sentences,
@@ -209,4 +229,22 @@ def by_kind(pairs: list[PairResult]) -> dict[str, dict[str, float | int | None]]
     groups: dict[str, list[PairResult]] = defaultdict(list)
     for p in pairs:
         groups[p.kind].append(p)
-    return {kind: {"n": len(v), "correct": metrics.rate(p.correct for p in v)} for kind, v in groups.items()}
+    return {kind: kind_metrics(v) for kind, v in groups.items()}
+
+
+def kind_metrics(pairs: list[PairResult]) -> dict[str, float | int | None]:
+    """One kind's count, share correct, key facts, sentence citation precision, citation recall, refusals and how
+    many answers were shown or withheld."""
+    answered = [p for p in pairs if p.answerable and not p.refused]
+    return {
+        "n": len(pairs),
+        "correct": metrics.rate(p.correct for p in pairs),
+        "key_facts": metrics.mean(float(p.facts_ok) for p in pairs if p.answerable),
+        "cite_p": metrics.mean(
+            metrics.citation_precision(docs, p.source_ids) for p in answered for docs in p.sentence_citations
+        ),
+        "cite_r": metrics.mean(metrics.citation_recall(p.cited, p.source_ids) for p in answered),
+        "refused": metrics.rate(p.refused for p in pairs),
+        "shown": sum(not p.refused for p in pairs),
+        "withheld": sum(refusal_cause(p.refusal_reason) == "unsupported" for p in pairs),
+    }

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from eval.corpora import DEFAULT_EVAL_DIR, CorpusUnavailableError, prepare_index
-from eval.dataset import EvalPair, Kind, load_pairs, set_name
+from eval.dataset import EvalPair, load_pairs, set_name, split_halves
 from eval.judge import Claim, Judge
 from eval.metrics import dedupe, facts_found
 from eval.results import RANK_DEPTH, RANKED_DOCS, ConfigResult, PairResult, RunConfig, answer_facts, by_kind, summarise
@@ -39,6 +39,13 @@ class EvalOptions(BaseModel):
     limit: int | None = Field(None, ge=1)
     judge: str | None = "small"
     retrieval_only: bool = False
+    systems: list[Literal["parlqa", "baseline"]] = Field(
+        default_factory=lambda: ["parlqa"], description="parlqa and/or the plain LangChain RAG recipe."
+    )
+    half: Literal["fit", "held-out", "both"] = "both"
+    commons_index: Literal["full", "subset"] = Field(
+        "full", description="Answer commons questions over the whole shared file, or over the fixed subset."
+    )
     out: Path = Path("docs/eval")
     eval_dir: Path = DEFAULT_EVAL_DIR
     judge_cache: Path | None = None
@@ -58,11 +65,11 @@ def limit_pairs(pairs: Sequence[EvalPair], limit: int | None) -> list[EvalPair]:
     """The first ``limit`` pairs in file order, keeping the set's share of unanswerables (at least one)."""
     if limit is None or limit >= len(pairs):
         return list(pairs)
-    unanswerable = [p for p in pairs if p.kind is Kind.UNANSWERABLE]
+    unanswerable = [p for p in pairs if not p.answerable]
     share = len(unanswerable) / len(pairs)
     n_unanswerable = min(len(unanswerable), max(1, round(limit * share))) if unanswerable else 0
     chosen = {p.id for p in unanswerable[:n_unanswerable]}
-    chosen |= {p.id for p in [p for p in pairs if p.kind is not Kind.UNANSWERABLE][: limit - n_unanswerable]}
+    chosen |= {p.id for p in [p for p in pairs if p.answerable][: limit - n_unanswerable]}
     return [p for p in pairs if p.id in chosen]
 
 
@@ -140,40 +147,42 @@ def _validate(options: EvalOptions) -> None:
 
 
 def _prepare(bot, pair: EvalPair, config: RunConfig):
-    """The chain up to the model: retrieval, the prompt's sources and the refusal gate's decision."""
+    """The chain up to the model: retrieval, the prompt's sources and the refusal decision."""
     state = {"question": pair.question, "history": [], "k": config.k, "filters": None, "mode": config.retrieval}
     return bot.prepare.invoke(state)
 
 
-def _sources_text(prepared) -> str:
-    """What the model is shown: each passage's label and kept sentences."""
-    return "\n".join(p.prompt_line() for p in prepared.passages)
-
-
-def _retrieve_only(bot, pair: EvalPair, config: RunConfig) -> PairResult:
+def _retrieve_only(bot, pair: EvalPair, config: RunConfig, half: str | None) -> PairResult:
     started = time.perf_counter()
     prepared = _prepare(bot, pair, config)
     timings = {**prepared.timings, "total": time.perf_counter() - started}
-    result = _base_result(bot, pair, config, [h.doc_id for h in prepared.hits], timings)
+    result = _base_result(bot, pair, config, [h.doc_id for h in prepared.hits], timings, half)
     result.best_similarity = prepared.best_similarity
     result.refused = prepared.refuse_reason is not None
     result.refusal_reason = prepared.refuse_reason
-    result.context_facts = facts_found(pair.key_facts, _sources_text(prepared))
+    result.context_facts = facts_found(pair.key_facts, prepared.sources)
+    result.question_type = "metadata" if prepared.analysis and prepared.analysis.is_metadata else "content"
+    result.refusal_signals = prepared.decision.signals.__dict__ if prepared.decision else None
     return result
 
 
-def _answer(bot, pair: EvalPair, config: RunConfig) -> tuple[PairResult, list[Claim]]:
+def _answer(bot, pair: EvalPair, config: RunConfig, half: str | None) -> tuple[PairResult, list[Claim]]:
     answer = bot.ask(pair.question, k=config.k, model=config.model, mode=config.retrieval)
-    result = _base_result(bot, pair, config, [h.doc_id for h in answer.hits], dict(answer.timings))
-    prepared = _prepare(bot, pair, config)
-    result.best_similarity = prepared.best_similarity
-    result.context_facts = facts_found(pair.key_facts, _sources_text(prepared))
+    result = _base_result(bot, pair, config, [h.doc_id for h in answer.hits], dict(answer.timings), half)
+    signals = answer.refusal_signals or {}
+    result.best_similarity = signals.get("best_similarity")
+    result.refusal_signals = answer.refusal_signals
+    result.question_type = answer.question_type
+    result.context_facts = facts_found(pair.key_facts, answer.context)
     result.answer = answer.text
     result.refused = answer.refused
     result.refusal_reason = answer.refusal_reason
     result.cited = answer.cited_doc_ids()
     result.facts_found = answer_facts(result)
+    by_marker = {c.marker: c.doc_id for c in answer.citations}
     result.sentences = [s.text for s in answer.sentences]
+    result.sentence_citations = [[by_marker[m] for m in s.markers if m in by_marker] for s in answer.sentences]
+    result.dropped = [s.text for s in answer.dropped]
     result.self_supported = [s.supported for s in answer.sentences]
     claims: list[Claim] = []
     if not answer.refused:
@@ -184,11 +193,41 @@ def _answer(bot, pair: EvalPair, config: RunConfig) -> tuple[PairResult, list[Cl
     return result, claims
 
 
-def _base_result(bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict) -> PairResult:
+def _baseline_answer(baseline, pair: EvalPair, config: RunConfig, half: str | None) -> PairResult:
+    from qa.sentences import sentences as split
+
+    answer = baseline.ask(pair.question)
+    result = PairResult(
+        id=pair.id,
+        kind=pair.kind.value,
+        half=half,
+        question=pair.question,
+        reference_answer=pair.reference_answer,
+        key_facts=pair.key_facts,
+        source_ids=pair.source_ids,
+        ranked=answer.cited,
+        context=answer.cited,
+        timings={k: round(v, 4) for k, v in answer.timings.items()},
+    )
+    result.answer = answer.text
+    result.refused = answer.refused
+    result.refusal_reason = "the model said it does not know" if answer.refused else None
+    result.cited = answer.cited
+    result.context_facts = facts_found(pair.key_facts, answer.context)
+    result.facts_found = answer_facts(result)
+    result.sentences = split(answer.text)
+    result.sentence_citations = [answer.cited for _ in result.sentences]
+    return result
+
+
+def _base_result(
+    bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict, half: str | None = None
+) -> PairResult:
     ranked = bot.retrieve(pair.question, k=RANK_DEPTH, mode=config.retrieval)
     return PairResult(
         id=pair.id,
         kind=pair.kind.value,
+        half=half,
         question=pair.question,
         reference_answer=pair.reference_answer,
         key_facts=pair.key_facts,
@@ -221,20 +260,28 @@ def evaluate_config(
     judge: Judge | None,
     bar: _Bar,
     documents: int = 0,
+    halves: dict[str, str] | None = None,
+    baseline=None,
 ) -> ConfigResult:
-    """Run one configuration over ``pairs`` with an Assistant opened on the right index."""
+    """Run one configuration over ``pairs`` with an Assistant opened on the right index (or the baseline)."""
     started = time.perf_counter()
     results: list[PairResult] = []
     claims: list[list[Claim]] = []
+    halves = halves or {}
     with PeakRss() as rss:
         if not retrieval_only:
             _ = bot.chat_model(config.model).llama  # loaded outside the timed questions
+            bot.warm_up(config.model)
         bar.start(config.label, len(pairs))
         for pair in pairs:
-            if retrieval_only:
-                results.append(_retrieve_only(bot, pair, config))
+            half = halves.get(pair.id)
+            if baseline is not None:
+                results.append(_baseline_answer(baseline, pair, config, half))
+                claims.append([])
+            elif retrieval_only:
+                results.append(_retrieve_only(bot, pair, config, half))
             else:
-                result, pair_claims = _answer(bot, pair, config)
+                result, pair_claims = _answer(bot, pair, config, half)
                 results.append(result)
                 claims.append(pair_claims)
             bar.advance()
@@ -265,7 +312,11 @@ def _ann_top1(bot, pairs: list[EvalPair]) -> float | None:
 def _load_sets(options: EvalOptions) -> list[tuple[str, list[EvalPair]]]:
     loaded = []
     for name in options.sets:
-        pairs = limit_pairs(load_pairs(name), options.limit)
+        everything = load_pairs(name)
+        halves = split_halves(everything)
+        if options.half != "both":
+            everything = [p for p in everything if halves[p.id] == options.half]
+        pairs = limit_pairs(everything, options.limit)
         corpora = {p.corpus for p in pairs}
         if len(corpora) != 1:
             raise ValueError(f"set {name} mixes corpora ({', '.join(sorted(corpora))}); use one corpus per set")
@@ -285,11 +336,13 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
     out: list[ConfigResult] = []
     for name, pairs in _load_sets(options):
         corpus = pairs[0].corpus
+        halves = split_halves(load_pairs(name))
         required = {s for p in load_pairs(name) for s in p.source_ids}
+        index_corpus = "commons-full" if corpus == "commons" and options.commons_index == "full" else corpus
         for chunk in options.chunk_tokens:
-            bar.start(f"indexing {corpus} at {chunk} tokens", 1)
+            bar.start(f"indexing {index_corpus} at {chunk} tokens", 1)
             try:
-                index = prepare_index(corpus, chunk, options.eval_dir, required, progress=bar.indexing)
+                index = prepare_index(index_corpus, chunk, options.eval_dir, required, progress=bar.indexing)
             except CorpusUnavailableError as exc:
                 echo(f"skipping set {name}: {exc}")
                 break
@@ -298,10 +351,11 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                 settings = settings.model_copy(update={"refusal_threshold": options.refusal_threshold})
             bot = Assistant(settings, auto_index=False)
             ann = _ann_top1(bot, pairs) if options.retrieval_only else None
-            for model, retrieval, k in itertools.product(models, options.retrievals, options.ks):
+            grid = itertools.product(models, options.retrievals, options.ks) if "parlqa" in options.systems else []
+            for model, retrieval, k in grid:
                 config = RunConfig(
                     set=set_name(name),
-                    corpus=corpus,
+                    corpus=index_corpus,
                     model=model,
                     retrieval=retrieval,
                     k=k,
@@ -309,17 +363,40 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                     refusal_threshold=settings.refusal_threshold,
                     embedding_backend=settings.embedding_backend,
                     embedding_max_tokens=settings.embedding_max_tokens,
-                    context_sentences=settings.context_sentences,
+                    context_chars=settings.context_chars,
                 )
-                result = evaluate_config(bot, pairs, config, options.retrieval_only, judge, bar, index.documents)
+                result = evaluate_config(
+                    bot, pairs, config, options.retrieval_only, judge, bar, index.documents, halves
+                )
                 result.ann_top1 = ann
                 out.append(result)
                 echo(_line(result))
                 if not options.retrieval_only:
                     unload_models()
+            if "baseline" in options.systems and not options.retrieval_only:
+                out += _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo)
             del bot
             gc.collect()
     return out
+
+
+def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo) -> list[ConfigResult]:
+    """The LangChain tutorial recipe over its own index of the corpus (commons: the fixed subset)."""
+    from eval.baseline import BaselineRAG
+    from eval.corpora import corpus_paths
+
+    required = {s for p in load_pairs(name) for s in p.source_ids}
+    paths = corpus_paths(corpus, options.eval_dir, required)
+    results = []
+    for model in models:
+        config = RunConfig(system="baseline", set=set_name(name), corpus=corpus, model=model, retrieval="dense",
+                           k=4, chunk_tokens=0, refusal_threshold=0.0)  # fmt: skip
+        bar.start(f"indexing {corpus} for the baseline", 1)
+        baseline = BaselineRAG(paths, options.eval_dir / f"baseline-{corpus}", bot.embeddings, bot.chat_model(model))
+        result = evaluate_config(bot, pairs, config, False, None, bar, 0, halves, baseline=baseline)
+        results.append(result)
+        echo(_line(result))
+    return results
 
 
 def _fmt(value: float | int | None) -> str:

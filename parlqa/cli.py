@@ -14,6 +14,7 @@ from rich.table import Table
 
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
+from qa.prompts import DROPPED_NOTE
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cited answers from UK parliamentary written questions."
@@ -197,9 +198,13 @@ def ask(
     console.print(answer.text, highlight=False, markup=False)
     if answer.refused:
         err.print(f"[dim]({escape(answer.refusal_reason or '')})[/dim]")
+        if answer.citations:
+            console.print("\n[bold]Closest passages[/bold]")
+            _print_sources(answer.citations)
         return
-    for sentence in answer.unsupported:
-        err.print(f"[yellow]not supported by the cited sources:[/yellow] {escape(sentence.text)}", highlight=False)
+    for sentence in answer.dropped:
+        note = f" ({sentence.note})" if sentence.note else ""
+        err.print(f"[yellow]{DROPPED_NOTE}:[/yellow] {escape(sentence.text)}{escape(note)}", highlight=False)
     console.print("\n[bold]Sources[/bold]")
     _print_sources(answer.citations)
     timings = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in answer.timings.items())
@@ -222,6 +227,16 @@ def evaluate(
     refusal_threshold: Annotated[float | None, typer.Option(help="Override the refusal threshold.")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where evaluation indexes live.")] = None,
     name: Annotated[str | None, typer.Option(help="Run file name under OUT/runs.")] = None,
+    system: Annotated[
+        list[str] | None, typer.Option(help="parlqa and/or baseline (the plain LangChain RAG recipe).")
+    ] = None,
+    half: Annotated[str, typer.Option(help="fit, held-out or both halves of each set.")] = "both",
+    commons_index: Annotated[
+        str, typer.Option(help="full: the whole shared file; subset: the fixed 5,000-record subset.")
+    ] = "full",
+    fit_refusal: Annotated[
+        bool, typer.Option("--fit-refusal", help="Fit the refusal thresholds on the fit half and print them.")
+    ] = False,
 ) -> None:
     """Evaluate retrieval, answers, citations, refusals and faithfulness over every combination of the options."""
     import os
@@ -250,6 +265,9 @@ def evaluate(
             refusal_threshold=refusal_threshold,
             eval_dir=data_dir or DEFAULT_EVAL_DIR,
             name=name,
+            systems=split_values(system) or ["parlqa"],
+            half=half,
+            commons_index=commons_index,
             command=shlex.join([*environment, "parlqa", *sys.argv[1:]]),
         )
     except ValueError as exc:
@@ -261,6 +279,11 @@ def evaluate(
             def echo(line: str) -> None:
                 bar.console.print(line, highlight=False, soft_wrap=True)
 
+            if fit_refusal:
+                from eval.calibrate import fit_refusal as fit
+
+                fit(options, bar, echo)
+                return
             results = run_evaluation(options, bar, echo)
     except (DatasetError, ModelError, ValueError) as exc:
         raise _fail(str(exc), 2) from None

@@ -54,17 +54,30 @@ class Settings(BaseSettings):
     refusal_threshold: float = Field(
         0.30, description="Best dense cosine similarity below which the corpus is taken not to answer."
     )
+    refusal_name_coverage: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of the question's names the passages must mention."
+    )
+    refusal_colocation: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's subject words one passage sentence stating a fact of the asked kind "
+        "must hold.",
+    )
 
     # Generation
     model: str = Field("base", description="Model preset name or a path to a GGUF file (base: best on the eval).")
-    context_sentences: int = Field(3, ge=1, description="Sentences kept from each passage in the prompt.")
+    context_chars: int = Field(
+        800,
+        ge=100,
+        description="Characters of source text shown to the model, all passages together: the sentences most "
+        "likely to answer. The prompt's size sets the first token (base reads about 80 prompt tokens a second on "
+        "2 cores).",
+    )
     max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
     n_ctx: int = Field(2048, ge=512, description="Model context window.")
     n_threads: int | None = Field(None, description="CPU threads for the model; all cores when unset.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    support_threshold: float = Field(
-        0.55, description="Cosine similarity an answer sentence needs with a source sentence to count as supported."
-    )
 
     @property
     def chroma_dir(self) -> Path:

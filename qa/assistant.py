@@ -1,7 +1,8 @@
 """The Python API: ``Assistant().ask(...)``, ``.retrieve(...)`` and ``.stream(...)``.
 
-The chain is built from LangChain runnables: condense (follow-ups) → retrieve → contextualise
-(numbered passages, instant extract, refusal gate) → prompt → local model → citations.
+The chain is built from LangChain runnables: condense (follow-ups) → retrieve → contextualise (question typing,
+numbered passages, instant extract, refusal decision) → a metadata answer from the record's fields, or the prompt →
+local model → verification of every sentence's facts → citations.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa import prompts
-from qa.citations import attribute, make_citation, parse_markers
-from qa.context import Passage, SentenceVectors, build_passages, instant_extract
+from qa.citations import make_citation, parse_markers
+from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError, IndexBusy
-from qa.gate import decide
+from qa.metadata import answer_metadata
+from qa.question import QuestionAnalysis, analyse
+from qa.refusal import RefusalDecision, RefusalThresholds, decide, signals
 from qa.retriever import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
+from qa.verify import VerifiedSentence, verify
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
 
@@ -57,7 +61,14 @@ class Prepared:
     model: str | None = None
     query_vector: list[float] | None = None
     best_similarity: float | None = None
+    analysis: QuestionAnalysis | None = None
+    decision: RefusalDecision | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> str:
+        """What the model is shown."""
+        return sources_text(self.passages)
 
     def extract_citations(self) -> list[Citation]:
         """One citation per source the instant extract quotes."""
@@ -227,15 +238,22 @@ class Assistant:
 
     def _contextualise(self, prepared: Prepared) -> Prepared:
         started = time.perf_counter()
-        # names are checked in the question as asked: a follow-up must not borrow them from the previous one
-        decision = decide(prepared.question, prepared.hits, prepared.best_similarity, self.settings.refusal_threshold)
-        if decision.refuse:
-            prepared.refuse_reason = decision.reason
-        else:
-            prepared.passages = build_passages(
-                prepared.query_vector or [], prepared.hits, self.sentence_vectors, self.settings.context_sentences
-            )
-            prepared.extract = instant_extract(prepared.passages)
+        s = self.settings
+        # constraints are read from the question as asked: a follow-up must not borrow the previous one's names
+        prepared.analysis = analyse(prepared.question)
+        if not prepared.analysis.is_metadata and prepared.standalone != prepared.question:
+            follow_up = analyse(prepared.standalone)
+            if follow_up.is_metadata:  # "and who answered it?"
+                prepared.analysis = follow_up
+        thresholds = RefusalThresholds(s.refusal_threshold, s.refusal_name_coverage, s.refusal_colocation)
+        found = signals(prepared.analysis, prepared.hits, prepared.best_similarity)
+        prepared.decision = decide(found, thresholds, metadata=prepared.analysis.is_metadata)
+        if prepared.decision.refuse:
+            prepared.refuse_reason = prepared.decision.reason
+        prepared.passages = build_passages(
+            prepared.query_vector or [], prepared.hits, self.sentence_vectors, s.context_chars, prepared.analysis
+        )
+        prepared.extract = [] if prepared.refuse_reason else instant_extract(prepared.passages)
         prepared.timings["extract"] = time.perf_counter() - started
         return prepared
 
@@ -269,11 +287,18 @@ class Assistant:
             timings["total"] = time.perf_counter() - started
             yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refuse_reason, timings, None))
             return
-        sources = "\n".join(p.prompt_line() for p in prepared.passages)
+        if prepared.analysis is not None and prepared.analysis.is_metadata:
+            answer = self._metadata_answer(prepared, timings)
+            if not answer.refused:
+                timings["first_token"] = time.perf_counter() - started
+                yield StreamEvent(type="token", text=answer.text)
+            answer.timings["total"] = time.perf_counter() - started
+            yield StreamEvent(type="answer", answer=answer)
+            return
         chain = ANSWER_TEMPLATE | self.chat_model(model_name) | StrOutputParser()
         raw = []
         generation_started = time.perf_counter()
-        for token in chain.stream({"sources": sources, "question": prepared.question}):
+        for token in chain.stream({"sources": prepared.sources, "question": prepared.question}):
             if not raw:
                 timings["first_token"] = time.perf_counter() - started
             raw.append(token)
@@ -300,16 +325,45 @@ class Assistant:
         raise RuntimeError("the answer stream ended without an answer")
 
     # answer assembly --------------------------------------------------------------------------------
-    def _refusal(self, prepared: Prepared, reason: str, timings: dict, model: str | None) -> Answer:
+    def _answer(self, prepared: Prepared, **fields) -> Answer:
+        signals_ = prepared.decision.signals if prepared.decision else None
         return Answer(
             question=prepared.question,
             standalone_question=prepared.standalone,
-            text=prompts.REFUSAL_MESSAGE,
-            refused=True,
-            refusal_reason=reason,
-            extract=[],
             hits=prepared.hits,
-            model=model,
+            context=prepared.sources,
+            question_type="metadata" if prepared.analysis and prepared.analysis.is_metadata else "content",
+            refusal_signals=None if signals_ is None else signals_.__dict__,
+            **fields,
+        )
+
+    def _refusal(self, prepared: Prepared, reason: str, timings: dict, model: str | None, **fields) -> Answer:
+        """A refusal; it cites the closest passages (the instant extract's sources) where there are any."""
+        fields.setdefault("text", prompts.REFUSAL_MESSAGE)
+        fields.setdefault("citations", prepared.extract_citations())
+        fields.setdefault("extract", prepared.extract)
+        return self._answer(prepared, refused=True, refusal_reason=reason, model=model, timings=timings, **fields)
+
+    def _metadata_answer(self, prepared: Prepared, timings: dict) -> Answer:
+        """Who asked, who answered, when, which department: from the matching record's fields."""
+        started = time.perf_counter()
+        found = answer_metadata(prepared.analysis, prepared.passages) if prepared.analysis else None
+        timings["metadata"] = time.perf_counter() - started
+        if found is None:
+            reason = "no retrieved record matches the question and holds the asked fields"
+            return self._refusal(prepared, reason, timings, None)
+        marker = found.passage.marker
+        citation = make_citation(marker, found.passage, None)
+        sentence = AnswerSentence(
+            text=found.text.replace(f" [{marker}]", ""), markers=[marker], supported=True, support=1.0
+        )
+        return self._answer(
+            prepared,
+            text=found.text,
+            citations=[citation.model_copy(update={"quote": found.passage.metadata_line(), "quotes": []})],
+            sentences=[sentence],
+            extract=prepared.extract,
+            model=None,
             timings=timings,
         )
 
@@ -317,43 +371,43 @@ class Assistant:
         if not text or prompts.REFUSAL_SENTINEL in text.upper().replace(" ", "_"):
             return self._refusal(prepared, "the model found no answer in the passages", timings, model)
         started = time.perf_counter()
-        clean, parsed = parse_markers(text, len(prepared.passages))
-        checked, support = attribute(parsed, prepared.passages, self.embeddings, self.settings.support_threshold)
-        timings["cite"] = time.perf_counter() - started
-        if not any(s.supported for s in checked):
-            # A fluent answer no source supports is worse than none: show the cited extract instead.
-            reason = "no sentence of the model's answer is supported by the passages"
-            return self._refusal(prepared, reason, timings, model).model_copy(
-                update={
-                    "text": prompts.NO_SUPPORTED_ANSWER_MESSAGE,
-                    "citations": prepared.extract_citations(),
-                    "sentences": checked,
-                    "extract": prepared.extract,
-                }
+        _, parsed = parse_markers(text, len(prepared.passages))
+        checked = verify(parsed, prepared.passages, prepared.question)
+        timings["verify"] = time.perf_counter() - started
+        if not checked.kept:
+            # Nothing the sources state survives: refuse, and show the closest passages instead.
+            reason = "no sentence of the model's answer is stated by the passages"
+            return self._refusal(
+                prepared, reason, timings, model, text=prompts.NO_SUPPORTED_ANSWER_MESSAGE, dropped=checked.dropped
             )
-        answer_text, citations = compose(checked, prepared.passages, support)
-        return Answer(
-            question=prepared.question,
-            standalone_question=prepared.standalone,
+        answer_text, citations = compose(checked.kept, prepared.passages)
+        return self._answer(
+            prepared,
             text=answer_text,
             citations=citations,
-            sentences=checked,
+            sentences=[v.sentence for v in checked.kept],
+            dropped=checked.dropped,
             extract=prepared.extract,
-            hits=prepared.hits,
             model=model,
             timings=timings,
         )
 
 
-def compose(sentences: list[AnswerSentence], passages: list[Passage], support: dict) -> tuple[str, list[Citation]]:
-    """The answer text with its [n] markers (n = source number), and one citation per cited source."""
+def compose(sentences: list[VerifiedSentence], passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """The answer text with its [n] markers (n = source number), and one citation per cited source quoting the
+    sentences that support the answer."""
     by_marker = {p.marker: p for p in passages}
-    cited = sorted({m for s in sentences for m in s.markers})
-    citations = [make_citation(m, by_marker[m], support.get(m)) for m in cited]
+    support: dict[int, list[SourceSentence]] = {}
+    for verified in sentences:
+        for marker, quotes in verified.quotes.items():
+            chosen = support.setdefault(marker, [])
+            chosen.extend(q for q in quotes if all(q.quote.start != c.quote.start for c in chosen))
+    cited = sorted({m for v in sentences for m in v.sentence.markers})
+    citations = [make_citation(m, by_marker[m], support.get(m) or None) for m in cited]
     parts = []
-    for sentence in sentences:
-        text = sentence.text.rstrip()
-        tail = "".join(f"[{m}]" for m in sentence.markers)
+    for verified in sentences:
+        text = verified.sentence.text.rstrip()
+        tail = "".join(f"[{m}]" for m in verified.sentence.markers)
         if tail:
             end = text[-1] if text and text[-1] in ".!?" else ""
             text = f"{text[:-1] if end else text} {tail}{end}"

@@ -1,16 +1,13 @@
-"""Citations: parse [n] markers, drop those that point nowhere, attribute and check every answer sentence."""
+"""Citations: parse [n] markers, drop those that point nowhere, and build each numbered source's citation."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-import numpy as np
-from langchain_core.embeddings import Embeddings
-
 from qa.context import Passage, SourceSentence
 from qa.sentences import split_sentences
-from qa.types import AnswerSentence, Citation, Quote
+from qa.types import Citation, Quote
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "[1, 2]" and "[1][2]" both cite two sources; "(1)" or "Source 1" are not markers.
@@ -44,41 +41,6 @@ def parse_markers(text: str, n_sources: int) -> tuple[str, list[tuple[str, list[
         else:
             merged.append((sentence, markers))
     return " ".join(s for s, _ in merged), merged
-
-
-def attribute(
-    sentences: list[tuple[str, list[int]]],
-    passages: list[Passage],
-    embeddings: Embeddings,
-    threshold: float,
-) -> tuple[list[AnswerSentence], dict[int, list[SourceSentence]]]:
-    """Check each answer sentence against the source sentences of what it cites (all sources when it cites
-    nothing); uncited sentences take the marker of their best match when that match clears ``threshold``.
-
-    Returns the checked sentences and, per marker, the source sentences that support the answer.
-    """
-    if not sentences:
-        return [], {}
-    by_marker = {p.marker: p for p in passages}
-    vectors = np.asarray(embeddings.embed_documents([s for s, _ in sentences]), dtype=np.float32)
-    checked: list[AnswerSentence] = []
-    support: dict[int, list[SourceSentence]] = {}
-    for (text, markers), vector in zip(sentences, vectors, strict=True):
-        pool = [(m, s) for m in (markers or list(by_marker)) for s in by_marker[m].sentences]
-        best_marker, best_sentence, best_score = None, None, -1.0
-        for marker, source in pool:
-            score = float(source.vector @ vector)
-            if score > best_score:
-                best_marker, best_sentence, best_score = marker, source, score
-        supported = best_score >= threshold
-        if not markers and supported and best_marker is not None:
-            markers = [best_marker]
-        if supported and best_sentence is not None and best_marker is not None:
-            chosen = support.setdefault(best_marker, [])
-            if all(s.quote.start != best_sentence.quote.start for s in chosen):
-                chosen.append(best_sentence)
-        checked.append(AnswerSentence(text=text, markers=markers, supported=supported, support=round(best_score, 4)))
-    return checked, support
 
 
 def _date(value) -> date | None:

@@ -1,7 +1,9 @@
-"""Turn retrieved passages into a small prompt context: the sentences most relevant to the question."""
+"""Turn retrieved passages into the prompt's context: the sentences most likely to answer, with the sentence that
+names their subject, within one budget of characters (the prompt's size sets the first token's latency)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -10,7 +12,9 @@ from datetime import date
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from qa.facts import Evidence
 from qa.prompts import SOURCE_LINE
+from qa.question import QuestionAnalysis
 from qa.sentences import split_sentences
 from qa.types import ExtractSentence, Hit, Quote
 
@@ -45,6 +49,19 @@ class Passage:
     def prompt_line(self) -> str:
         text = " ".join(s.quote.text for s in self.kept)
         return SOURCE_LINE.format(marker=self.marker, label=self.label, text=text)
+
+    def metadata_line(self) -> str:
+        """The record's fields as one line of text, for checking names and dates against them."""
+        meta = self.hit.metadata
+        parts = [self.hit.title]
+        for key, label in (("asker", "Asked by"), ("answerer", "Answered by"), ("department", "Department:")):
+            if meta.get(key):
+                parts.append(f"{label} {meta[key]}")
+        for key, label in (("date_asked", "asked on"), ("date_answered", "answered on")):
+            when = _nice_date(meta.get(key))
+            if when:
+                parts.append(f"{label} {when}")
+        return ". ".join(parts) + "."
 
 
 def _nice_date(value: str | None) -> str | None:
@@ -90,19 +107,78 @@ class SentenceVectors:
             return [[SourceSentence(s.quote, s.vector) for s in self._cache[h.chunk_id]] for h in hits]
 
 
+_ANAPHOR = re.compile(
+    r"^(?:it|its|this|these|that|they|their|the (?:programme|fund|scheme|review|taskforce|board))\b", re.I
+)
+TERM_WEIGHT = 0.5  # a sentence holding all the question's subject words gains this much over its cosine
+KIND_WEIGHT = 0.2  # and this much for stating a fact of the asked kind (an amount for "how much", ...)
+RANK_WEIGHT = 0.05  # per rank, so that near-equal sentences come from the better passage
+
+
+def sentence_scores(passages: list[Passage], question: QuestionAnalysis | None) -> dict[tuple[int, int], float]:
+    """(marker, sentence index) → how likely the sentence answers: cosine with the question, the share of the
+    question's subject words it holds, and whether it states a fact of the asked kind."""
+    from qa.refusal import kind_present
+
+    scores = {}
+    for rank, p in enumerate(passages):
+        for i, sentence in enumerate(p.sentences):
+            score = sentence.relevance - RANK_WEIGHT * rank
+            if question is not None:
+                score += TERM_WEIGHT * Evidence(sentence.quote.text).term_share(question.subject_terms)
+                score += KIND_WEIGHT * kind_present(question.fact_kind, sentence.quote.text)
+            scores[(p.marker, i)] = score
+    return scores
+
+
+def select_context(passages: list[Passage], question: QuestionAnalysis | None, budget_chars: int) -> None:
+    """Choose the sentences the model sees, within ``budget_chars`` in all: the best-scoring sentences, each with
+    the sentence before it when it opens with "It", "This", … (its subject is there); a whole short answer when
+    it fits. Sets each passage's ``kept`` in text order."""
+    scores = sentence_scores(passages, question)
+    by_marker = {p.marker: p for p in passages}
+    chosen: set[tuple[int, int]] = set()
+    used = 0
+
+    def take(key: tuple[int, int]) -> bool:
+        nonlocal used
+        cost = len(by_marker[key[0]].sentences[key[1]].quote.text) + 1
+        if key in chosen or (used + cost > budget_chars and chosen):
+            return False
+        chosen.add(key)
+        used += cost
+        return True
+
+    for key in sorted(scores, key=scores.get, reverse=True):
+        if used >= budget_chars:
+            break
+        if take(key) and key[1] > 0 and _ANAPHOR.match(by_marker[key[0]].sentences[key[1]].quote.text):
+            take((key[0], key[1] - 1))
+    for p in passages:
+        p.kept = [s for i, s in enumerate(p.sentences) if (p.marker, i) in chosen]
+
+
 def build_passages(
-    query_vector: list[float], hits: list[Hit], vectors: SentenceVectors, per_passage: int
+    query_vector: list[float],
+    hits: list[Hit],
+    vectors: SentenceVectors,
+    budget_chars: int,
+    question: QuestionAnalysis | None = None,
 ) -> list[Passage]:
-    """Number the hits [1]..[n] and keep each one's ``per_passage`` most relevant sentences, in text order."""
+    """Number the hits [1]..[n], score their sentences for the question and keep the best within the budget."""
     q = np.asarray(query_vector, dtype=np.float32)
     passages = []
     for marker, (hit, sentences) in enumerate(zip(hits, vectors.sentences_of(hits), strict=True), start=1):
         for s in sentences:
             s.relevance = float(s.vector @ q)
-        best = sorted(sentences, key=lambda s: s.relevance, reverse=True)[:per_passage]
-        kept = sorted(best, key=lambda s: s.quote.start)
-        passages.append(Passage(marker=marker, hit=hit, sentences=sentences, kept=kept))
+        passages.append(Passage(marker=marker, hit=hit, sentences=sentences))
+    select_context(passages, question, budget_chars)
     return passages
+
+
+def sources_text(passages: list[Passage]) -> str:
+    """The prompt's sources, the best passage last so that it sits next to the question."""
+    return "\n".join(p.prompt_line() for p in reversed(passages) if p.kept)
 
 
 def instant_extract(passages: list[Passage], limit: int = 3, min_relevance: float = 0.3) -> list[ExtractSentence]:

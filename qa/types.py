@@ -87,7 +87,8 @@ class AnswerSentence(BaseModel):
     text: str
     markers: list[int] = Field(default_factory=list)
     supported: bool = True
-    support: float = Field(0.0, description="Best cosine similarity with a cited source sentence.")
+    support: float = Field(0.0, description="Share of the sentence's content words found in the cited source.")
+    note: str | None = Field(None, description="Why a dropped sentence was dropped.")
 
 
 class ExtractSentence(BaseModel):
@@ -105,14 +106,23 @@ class Answer(BaseModel):
     refusal_reason: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)
+    dropped: list[AnswerSentence] = Field(
+        default_factory=list, description="Sentences of the draft left out because no source states them."
+    )
     extract: list[ExtractSentence] = Field(default_factory=list)
     hits: list[Hit] = Field(default_factory=list)
+    context: str = Field("", description="The sources as the model was shown them.")
+    question_type: Literal["metadata", "content"] = "content"
+    refusal_signals: dict[str, float | int | bool | None] | None = Field(
+        None, description="What the refusal decision looked at (see qa.refusal.RefusalSignals)."
+    )
     model: str | None = None
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
 
     @property
     def unsupported(self) -> list[AnswerSentence]:
-        return [s for s in self.sentences if not s.supported]
+        """The draft's sentences that were left out."""
+        return self.dropped
 
     def cited_doc_ids(self) -> list[str]:
         return list(dict.fromkeys(c.doc_id for c in self.citations))

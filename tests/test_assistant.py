@@ -152,3 +152,53 @@ def test_warm_up_leaves_the_system_prompt_evaluated(assistant):
     # only the question's own tokens are evaluated: the system prompt comes from the cache
     assert usage["input_token_details"]["cache_read"] >= system_tokens
     assert usage["input_tokens"] - usage["input_token_details"]["cache_read"] < 40
+
+
+OFFENCES_QUESTION = "Which minister answered the Offences against Children question, and on what date?"
+TASKFORCE_BUDGET = "What budget was the Child Protection Taskforce given?"
+OFFENCES_DOC = "002_1bcd5c0d0d33053a"
+
+
+def test_metadata_question_is_answered_from_the_record_without_the_model(assistant, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("a metadata question needs no model tokens")
+
+    monkeypatch.setattr(assistant, "chat_model", no_model)
+    answer = assistant.ask(OFFENCES_QUESTION)
+    assert not answer.refused and answer.question_type == "metadata"
+    assert "Edward Timpson" in answer.text and "14 July 2015" in answer.text
+    assert answer.cited_doc_ids() == [OFFENCES_DOC]
+    assert answer.citations[0].answered_by == "Edward Timpson"
+
+
+def test_budget_the_corpus_never_states_is_refused(assistant):
+    answer = assistant.ask(TASKFORCE_BUDGET)
+    assert answer.refused, answer.text
+    assert "£" not in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected", "doc"),
+    [
+        (EIF_QUESTION, "2013", EIF_DOC),
+        (OFFENCES_QUESTION, "14 July 2015", OFFENCES_DOC),
+        (TASKFORCE_BUDGET, None, None),
+    ],
+)
+def test_issue_questions_with_base(default_settings, question, expected, doc):
+    """The default model: the EIF answer is shown with 2013 and cites 000; the minister and date come from the
+    record; the budget the corpus never states is refused."""
+    from qa.assistant import Assistant
+    from qa.models import installed_presets
+
+    if "base" not in installed_presets():
+        pytest.skip("the base preset is not installed (scripts/install_models.sh base)")
+    answer = Assistant(default_settings, auto_index=False, model="base").ask(question)
+    if expected is None:
+        assert answer.refused and "£" not in answer.text
+        return
+    assert not answer.refused and expected in answer.text
+    assert doc in answer.cited_doc_ids()
+    if doc == OFFENCES_DOC:
+        assert "Edward Timpson" in answer.text

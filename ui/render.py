@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
-from qa.prompts import EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
+from qa.prompts import DROPPED_NOTE, EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence
 
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\"'[]()!*_`#|~\\{}$^=+-:"})
@@ -112,14 +112,25 @@ def answer_html(answer: Answer, known: Iterable[int], model: str | None = None) 
     parts = [f'<div class="pq-answer">{body}</div>']
     if answer.extract:
         parts.append(extract_html(answer.extract, known, collapsed=True))
+    if answer.dropped:
+        parts.append(dropped_html(answer.dropped))
     meta = [inert(model or answer.model or "")]
-    if answer.unsupported:
-        n = len(answer.unsupported)
-        meta.append(f"{n} sentence{'s' if n > 1 else ''} {UNSUPPORTED_NOTE}")
     if "total" in answer.timings:
         meta.append(f"{answer.timings['total']:.1f} s")
     parts.append(f'<div class="pq-meta">{" · ".join(m for m in meta if m)}</div>')
     return f'<div class="pq-msg">{"".join(parts)}</div>'
+
+
+def dropped_html(dropped: Sequence[AnswerSentence]) -> str:
+    """The draft's sentences that no source states, escaped, each with what its sources lack."""
+    items = "".join(
+        f'<li><span class="pq-unsupported">{inline(s.text)}</span>'
+        f"{' <span class=pq-muted>(' + inline(s.note) + ')</span>' if s.note else ''}</li>"
+        for s in dropped
+    )
+    n = len(dropped)
+    summary = f"{DROPPED_NOTE}: {n} sentence{'s' if n > 1 else ''}"
+    return f'<details class="pq-dropped"><summary>{inert(summary)}</summary><ul>{items}</ul></details>'
 
 
 def refusal_html(reason: str | None = None, message: str = REFUSAL_MESSAGE) -> str:

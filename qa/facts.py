@@ -1,0 +1,426 @@
+"""Checkable facts in text: amounts of money, numbers, dates and names, normalised so that '£5m' is '£5 million',
+'14th July 2015' is '14 July 2015' and 'DfE' is the Department for Education."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+import Stemmer
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})\b", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONEY = re.compile(r"£\s?(\d[\d,]*(?:\.\d+)?)\s?(billion|million|thousand|bn|mn|m|b|k)?(?![a-z])", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.£-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
+_YEAR = re.compile(r"\b(19\d{2}|20\d{2})(?:\s?[-/–]\s?(\d{2,4}))?\b")
+_NAME = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on|in)\s+)*[A-Z][\w'’\-]*)*")
+_ABBREVIATION_DEFINED = re.compile(
+    r"([A-Z][\w'’\-]*(?:\s+(?:[A-Z][\w'’\-]*|of|for|and|the|on|in))+)\s+\(([A-Z][A-Za-z]{1,9})\)"
+)
+_SCALE = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mn": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
+
+# Common short names of UK government bodies; a document's own "(ABC)" definitions are added per passage.
+ALIASES = {
+    "dfe": "department for education",
+    "dwp": "department for work and pensions",
+    "dhsc": "department of health and social care",
+    "doh": "department of health",
+    "dh": "department of health",
+    "moj": "ministry of justice",
+    "mod": "ministry of defence",
+    "ho": "home office",
+    "mhclg": "ministry of housing, communities and local government",
+    "dclg": "department for communities and local government",
+    "dluhc": "department for levelling up, housing and communities",
+    "dcms": "department for culture, media and sport",
+    "dft": "department for transport",
+    "fcdo": "foreign, commonwealth and development office",
+    "hmrc": "hm revenue and customs",
+    "hmt": "hm treasury",
+    "desnz": "department for energy security and net zero",
+    "dsit": "department for science, innovation and technology",
+    "defra": "department for environment, food and rural affairs",
+    "dbt": "department for business and trade",
+    "nhs": "national health service",
+    "send": "special educational needs and disabilities",
+    "ehcp": "education, health and care plan",
+    "camhs": "child and adolescent mental health services",
+    "lga": "local government association",
+}
+NAME_STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "in",
+        "on",
+        "at",
+        "for",
+        "of",
+        "to",
+        "by",
+        "and",
+        "or",
+        "but",
+        "if",
+        "as",
+        "from",
+        "with",
+        "we",
+        "our",
+        "they",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "you",
+        "there",
+        "here",
+        "however",
+        "also",
+        "yes",
+        "no",
+        "since",
+        "after",
+        "before",
+        "during",
+        "until",
+        "while",
+        "when",
+        "where",
+        "which",
+        "who",
+        "what",
+        "how",
+        "why",
+        "all",
+        "some",
+        "any",
+        "each",
+        "every",
+        "many",
+        "most",
+        "more",
+        "further",
+        "other",
+        "such",
+    ]
+)
+
+
+class FactType(StrEnum):
+    MONEY = "money"
+    NUMBER = "number"
+    DATE = "date"
+    MONTH = "month"
+    YEAR = "year"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One checkable fact: its type, a normalised value to compare, and the words as written."""
+
+    type: FactType
+    value: str
+    text: str
+
+
+def plain(text: str) -> str:
+    """Lower case with plain quotes, dashes and single spaces."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"[‐‑‒–—]", "-", text).replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _amount(number: str, scale: str | None) -> str:
+    value = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1.0)
+    return f"{value:.0f}" if value >= 100 else f"{value:g}"
+
+
+def _iso(year: str, month: int, day: str) -> str | None:
+    d = int(day)
+    return f"{int(year):04d}-{month:02d}-{d:02d}" if 1 <= d <= 31 else None
+
+
+def dates_in(text: str) -> set[str]:
+    """Full dates in ``text`` as ISO strings."""
+    found = {_iso(m[3], MONTHS[m[2].lower()], m[1]) for m in _DAY_MONTH_YEAR.finditer(text)}
+    found |= {_iso(m[3], MONTHS[m[1].lower()], m[2]) for m in _MONTH_DAY_YEAR.finditer(text)}
+    found |= {f"{m[1]}-{m[2]}-{m[3]}" for m in _ISO_DATE.finditer(text)}
+    return {d for d in found if d}
+
+
+def months_in(text: str) -> set[str]:
+    """'YYYY-MM' for every month named with its year, and for every full date."""
+    found = {f"{int(m[2]):04d}-{MONTHS[m[1].lower()]:02d}" for m in _MONTH_YEAR.finditer(text)}
+    return found | {d[:7] for d in dates_in(text)}
+
+
+def years_in(text: str) -> list[int]:
+    """Years (1900–2099) named in ``text``, financial years like '2024-25' giving both."""
+    years: list[int] = []
+    for m in _YEAR.finditer(text):
+        years.append(int(m[1]))
+        if m[2]:
+            tail = m[2][-2:]
+            years.append(int(m[1][:2] + tail) if len(m[2]) <= 2 else int(m[2]))
+    return years
+
+
+_FINANCIAL_YEAR = re.compile(r"\b(20\d{2})\s?(?:[-/–]|to)\s?(?:20)?(\d{2})\b")
+
+
+def financial_years_in(text: str) -> set[str]:
+    """Financial or academic years as 'YYYY-YY' ('2023/24', '2023-2024', '2023 to 2024' → '2023-24')."""
+    out = set()
+    for m in _FINANCIAL_YEAR.finditer(text):
+        if (int(m[1]) + 1) % 100 == int(m[2]):
+            out.add(f"{m[1]}-{m[2]}")
+    return out
+
+
+def money_in(text: str) -> set[str]:
+    return {_amount(m[1], m[2]) for m in _MONEY.finditer(text)}
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number in ``text`` (money included), without thousands separators; '5 million' also as 5000000."""
+    out = {m[1].replace(",", "") + (f".{m[2]}" if m[2] else "") for m in _NUMBER.finditer(text)}
+    for m in re.finditer(r"(\d[\d,]*(?:\.\d+)?)\s?(billion|million|thousand)\b", text, re.IGNORECASE):
+        out.add(_amount(m[1], m[2]))
+    return out | money_in(text)
+
+
+def defined_aliases(text: str) -> dict[str, str]:
+    """Abbreviations a text defines, e.g. 'Early Intervention Foundation (EIF)' → {'eif': 'early intervention…'}."""
+    return {m[2].lower(): plain(m[1]) for m in _ABBREVIATION_DEFINED.finditer(text)}
+
+
+def names_in(sentence: str) -> list[str]:
+    """Capitalised names in ``sentence``: runs of capitalised words (with 'of', 'for', … inside), leaving out a
+    sentence-initial common word and words that only start the sentence."""
+    names = []
+    for m in _NAME.finditer(sentence):
+        words = m.group().split()
+        while words and words[0].lower() in NAME_STOPWORDS:
+            words.pop(0)
+        if not words:
+            continue
+        if m.start() == 0 and len(words) == 1 and not words[0].isupper():
+            continue  # a single capitalised word opening the sentence is most likely an ordinary word
+        name = " ".join(words)
+        if re.fullmatch(rf"(?:{_MONTH})\.?", name, re.IGNORECASE) or name.isdigit():
+            continue
+        names.append(name)
+    return names
+
+
+def facts_of(sentence: str) -> list[Fact]:
+    """The checkable facts of an answer sentence: money, other numbers, dates, months, years and names."""
+    facts: list[Fact] = []
+    dates = dates_in(sentence)
+    facts += [Fact(FactType.DATE, d, d) for d in sorted(dates)]
+    date_years = {d[:4] for d in dates}
+    month_years = {m for m in months_in(sentence) if not any(d.startswith(m) for d in dates)}
+    facts += [Fact(FactType.MONTH, m, m) for m in sorted(month_years)]
+    money = money_in(sentence)
+    facts += [Fact(FactType.MONEY, v, v) for v in sorted(money)]
+    stripped = _MONEY.sub(" ", _DAY_MONTH_YEAR.sub(" ", _MONTH_DAY_YEAR.sub(" ", sentence)))
+    stripped = _MONTH_YEAR.sub(" ", stripped)
+    for m in _YEAR.finditer(stripped):
+        if m[1] not in date_years:
+            facts.append(Fact(FactType.YEAR, m[1], m.group()))
+    years = {m.group() for m in _YEAR.finditer(stripped)}
+    no_years = _YEAR.sub(" ", stripped)
+    facts += [Fact(FactType.NUMBER, v, v) for v in sorted(numbers_in(no_years) - money - years)]
+    facts += [Fact(FactType.NAME, plain(n), n) for n in dict.fromkeys(names_in(sentence))]
+    return facts
+
+
+@dataclass
+class Evidence:
+    """Normalised text of a passage (its metadata header included) for fact look-ups."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        self.plain = plain(self.text)
+        self.dates = dates_in(self.text)
+        self.months = months_in(self.text)
+        self.years = {str(y) for y in years_in(self.text)} | {d[:4] for d in self.dates}
+        self.numbers = numbers_in(self.text)
+        self.money = money_in(self.text)
+        self.aliases = {**ALIASES, **defined_aliases(self.text)}
+        self.words = set(re.findall(r"[a-z0-9][a-z0-9'\-]*", self.plain))
+        self.stems = {stem(w) for w in words_of(self.plain)}
+
+    def has_term(self, term: str) -> bool:
+        """Whether a word of the question is here: the same stem, or (for longer words) a spelling one or two
+        letters away ('goverment', 'inovation')."""
+        root = stem(term)
+        if root in self.stems:
+            return True
+        if len(root) < 6:
+            return False
+        return bool(difflib.get_close_matches(root, self.stems, n=1, cutoff=0.85))
+
+    def term_share(self, terms: Iterable[str]) -> float:
+        """Share of ``terms`` found here (1.0 for none)."""
+        terms = list(terms)
+        return sum(self.has_term(t) for t in terms) / len(terms) if terms else 1.0
+
+    def has(self, fact: Fact) -> bool:
+        match fact.type:
+            case FactType.DATE:
+                return fact.value in self.dates
+            case FactType.MONTH:
+                return fact.value in self.months
+            case FactType.YEAR:
+                return fact.value in self.years
+            case FactType.MONEY:
+                return fact.value in self.money or fact.value in self.numbers
+            case FactType.NUMBER:
+                return fact.value in self.numbers
+            case FactType.NAME:
+                return self.has_name(fact.value)
+        return False
+
+    def has_name(self, name: str) -> bool:
+        """The name as written, an alias of it, or every significant word of it, with plural/possessive endings."""
+        name = plain(name)
+        if _contains_phrase(self.plain, name):
+            return True
+        expanded = self.aliases.get(name)
+        if expanded and _contains_phrase(self.plain, expanded):
+            return True
+        reverse = [short for short, full in self.aliases.items() if full == name]
+        if any(re.search(rf"\b{re.escape(short)}\b", self.plain) for short in reverse):
+            return True
+        words = [w.removesuffix("'s") for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", name)]
+        significant = [w for w in words if w not in NAME_STOPWORDS and len(w) > 2]
+        return bool(significant) and all(_word_in(w, self.words) for w in significant)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English Snowball stem of a lower-case word, without a possessive ending."""
+    return _stemmer().stemWord(word.removesuffix("'s").removesuffix("s'"))
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words of ``text``, split at hyphens and slashes too ('data-research' → 'data', 'research')."""
+    return [w.removesuffix("'s") for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain(text))]
+
+
+ORGANISATION_WORDS = frozenset(
+    [
+        "department",
+        "office",
+        "ministry",
+        "foundation",
+        "programme",
+        "program",
+        "review",
+        "council",
+        "trust",
+        "board",
+        "fund",
+        "centre",
+        "center",
+        "service",
+        "services",
+        "act",
+        "bill",
+        "agency",
+        "commission",
+        "committee",
+        "panel",
+        "taskforce",
+        "force",
+        "government",
+        "authority",
+        "authorities",
+        "unit",
+        "inquiry",
+        "strategy",
+        "plan",
+        "scheme",
+        "network",
+        "partnership",
+        "association",
+        "institute",
+        "college",
+        "university",
+        "school",
+        "schools",
+        "hospital",
+        "nhs",
+        "police",
+        "court",
+        "report",
+        "guidance",
+        "framework",
+        "initiative",
+        "project",
+        "group",
+        "team",
+        "house",
+        "parliament",
+    ]
+)
+
+
+def person_names_in(text: str) -> list[str]:
+    """Names that look like people: two to four capitalised words, none of them an organisation's word, or a name
+    after a title (Lord Laming, Sir Roger Singleton, Dr Smith)."""
+    people = []
+    for name in names_in(text):
+        words = name.split()
+        if re.match(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Baroness|Professor)\b", name) and len(words) >= 2 or (
+            2 <= len(words) <= 4
+            and all(w[0].isupper() for w in words)
+            and not any(w.lower().strip("'’s") in ORGANISATION_WORDS for w in words)
+        ):
+            people.append(name)
+    return people
+
+
+def _contains_phrase(haystack: str, needle: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
+
+
+def _word_in(word: str, words: set[str]) -> bool:
+    stem = word.rstrip("s")
+    return any(w == word or w.rstrip("s") == stem or w.removesuffix("'s") == word for w in words)

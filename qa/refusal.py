@@ -1,0 +1,117 @@
+"""The refusal decision, made before any model call from what retrieval found: are the question's constraints
+(names, years, months) in the passages, and does one passage sentence state a fact of the asked kind beside the
+asked subject? Thresholds are fitted by ``parlqa eval --fit-refusal`` on the fitting half of the eval sets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.facts import Evidence, dates_in, financial_years_in, money_in, months_in, numbers_in, person_names_in, years_in
+from qa.question import FactKind, QuestionAnalysis
+from qa.types import Hit
+
+
+@dataclass(frozen=True)
+class RefusalSignals:
+    """Everything the decision looks at, kept on the answer so that it can be explained and fitted."""
+
+    best_similarity: float | None
+    name_coverage: float | None  # share of the question's names found in the passages (None: it names none)
+    dates_found: bool  # every year and month the question names is in a passage's text or dates
+    colocation: float  # best share of subject terms in one passage sentence stating a fact of the asked kind
+    passages: int
+
+
+@dataclass(frozen=True)
+class RefusalThresholds:
+    similarity: float
+    name_coverage: float
+    colocation: float
+
+
+@dataclass(frozen=True)
+class RefusalDecision:
+    refuse: bool
+    reason: str
+    signals: RefusalSignals
+
+
+def kind_present(kind: FactKind, text: str) -> bool:
+    match kind:
+        case FactKind.MONEY:
+            return bool(money_in(text)) or bool(re.search(r"\b\d[\d,.]*\s?(?:million|billion)\b", text))
+        case FactKind.NUMBER:
+            return bool(numbers_in(re.sub(r"\b(?:19|20)\d{2}\b", " ", text))) or bool(
+                re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", text, re.I)
+            )
+        case FactKind.DATE:
+            return bool(years_in(text) or dates_in(text))
+        case FactKind.PERSON:
+            return bool(person_names_in(text))
+    return True
+
+
+def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) -> bool:
+    years: set[int] = set()
+    months: set[str] = set()
+    for hit, text in zip(hits, texts, strict=True):
+        years.update(years_in(text))
+        months |= months_in(text)
+        for key in ("date_asked", "date_answered"):
+            value = str(hit.metadata.get(key) or "")
+            if len(value) >= 7:
+                years.add(int(value[:4]))
+                months.add(value[:7])
+    if any(y not in years for y in question.years):
+        return False
+    if question.financial_years:
+        named = set().union(*(financial_years_in(t) for t in texts))
+        if not set(question.financial_years) <= named:
+            return False
+    return all(f"{y:04d}-{m:02d}" in months for y, m in question.months)
+
+
+def signals(question: QuestionAnalysis, hits: list[Hit], best_similarity: float | None) -> RefusalSignals:
+    """The decision's inputs for ``question`` over the retrieved ``hits``."""
+    texts = [h.text for h in hits]
+    fields = [" ".join(str(h.metadata.get(k) or "") for k in ("asker", "answerer", "department")) for h in hits]
+    whole = Evidence("\n".join([*texts, *fields]))
+    coverage = None
+    if question.names:
+        coverage = sum(whole.has_name(n) for n in question.names) / len(question.names)
+    best = 0.0
+    for hit in hits:
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", hit.body)
+        for i, sentence in enumerate(sentences):
+            window = " ".join(sentences[max(0, i - 1) : i + 1])
+            if not kind_present(question.fact_kind, sentence):
+                continue
+            best = max(best, Evidence(window).term_share(question.subject_terms))
+    return RefusalSignals(
+        best_similarity=best_similarity,
+        name_coverage=coverage,
+        dates_found=_dates_found(question, hits, texts),
+        colocation=round(best, 4),
+        passages=len(hits),
+    )
+
+
+def decide(signals: RefusalSignals, thresholds: RefusalThresholds, metadata: bool = False) -> RefusalDecision:
+    """Refuse when nothing was retrieved, when the best passage is not similar enough, when a year, month or name
+    of the question is in no passage, or (for a question of content) when no sentence states the asked kind of
+    fact beside enough of the question's subject."""
+    s = signals
+    if not s.passages:
+        return RefusalDecision(True, "no passage matched the question and filters", s)
+    if s.best_similarity is not None and s.best_similarity < thresholds.similarity:
+        reason = f"best passage similarity {s.best_similarity:.2f} is below {thresholds.similarity:.2f}"
+        return RefusalDecision(True, reason, s)
+    if not s.dates_found:
+        return RefusalDecision(True, "the passages do not cover the year or month asked about", s)
+    if s.name_coverage is not None and s.name_coverage < thresholds.name_coverage:
+        return RefusalDecision(True, "the passages do not mention what the question names", s)
+    if not metadata and s.colocation < thresholds.colocation:
+        reason = f"no passage sentence states the asked fact about the question's subject ({s.colocation:.2f})"
+        return RefusalDecision(True, reason, s)
+    return RefusalDecision(False, "", s)

@@ -1,0 +1,170 @@
+"""Verification: every number, date, amount and name of an answer sentence must be stated by the source it cites,
+beside the sentence's subject. A sentence that fails is re-cited to a source that supports it, or dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa.context import Passage, SourceSentence
+from qa.facts import Evidence, Fact, FactType, facts_of, names_in, plain
+from qa.question import subject_terms
+from qa.types import AnswerSentence
+
+MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
+
+
+@dataclass
+class SourceWindow:
+    """A source sentence, and the sentence before it, as evidence for a fact stated about a subject: the fact must
+    be in the sentence itself, its subject there too or, when the sentence names nothing itself ("It was set up in
+    2013."), in the sentence before."""
+
+    sentence: SourceSentence | None  # None for the passage's metadata header
+    evidence: Evidence
+    before: Evidence | None = None
+
+    def names_subject(self, names: list[Fact], terms: list[str]) -> bool:
+        if names:
+            if any(_anchored(n, self.evidence) for n in names):
+                return True
+            return self.before is not None and not self.own_names and any(_anchored(n, self.before) for n in names)
+        if not terms:
+            return True
+        if _terms_present(terms, self.evidence) > 0:
+            return True
+        return self.before is not None and not self.own_names and _terms_present(terms, self.before) > 0
+
+    @property
+    def own_names(self) -> bool:
+        return self.sentence is not None and bool(names_in(self.sentence.quote.text))
+
+
+@dataclass
+class PassageEvidence:
+    """A passage's sentences (and its metadata header) as normalised evidence."""
+
+    passage: Passage
+    whole: Evidence
+    windows: list[SourceWindow] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, passage: Passage) -> PassageEvidence:
+        header = passage.metadata_line()
+        body = " ".join(s.quote.text for s in passage.sentences)
+        whole = Evidence(f"{header}\n{body}")
+        windows = [SourceWindow(None, Evidence(header))]
+        for i, sentence in enumerate(passage.sentences):
+            before = Evidence(passage.sentences[i - 1].quote.text) if i else None
+            windows.append(SourceWindow(sentence, Evidence(sentence.quote.text), before))
+        for window in windows:
+            for evidence in (window.evidence, window.before):
+                if evidence is not None:
+                    evidence.aliases.update(whole.aliases)
+        return cls(passage, whole, windows)
+
+
+@dataclass
+class Check:
+    """The outcome of checking one sentence against one passage."""
+
+    supported: bool
+    missing: list[Fact]
+    quotes: list[SourceSentence]
+    overlap: float
+
+
+def _anchored(name: Fact, evidence: Evidence) -> bool:
+    """The name, an alias of it, or at least half of its words ('the programme' for 'the Children's Social Care
+    Innovation Programme' is not enough; 'Social Care Innovation Programme' is)."""
+    if evidence.has(name):
+        return True
+    words = [w for w in subject_terms(name.text) if not w.isdigit()]
+    return bool(words) and evidence.term_share(words) >= 0.5
+
+
+def _terms_present(terms: list[str], evidence: Evidence) -> float:
+    return evidence.term_share(terms)
+
+
+def check_sentence(text: str, source: PassageEvidence, given: frozenset[str] = frozenset()) -> Check:
+    """Whether ``source`` states every fact of ``text``, each one in a sentence that also names the subject.
+    Facts whose value is in ``given`` (those the question itself states) are not the answer's claims."""
+    everything = facts_of(text)
+    names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
+    facts = [f for f in everything if f.value not in given]
+    values = [f for f in facts if f.type is not FactType.NAME]
+    terms = [t for t in subject_terms(text) if not t.isdigit()]
+    missing = [f for f in facts if not source.whole.has(f)]
+    overlap = _terms_present(terms, source.whole)
+    quotes: list[SourceSentence] = []
+    for fact in values:
+        if fact in missing:
+            continue
+        # the fact must sit beside the sentence's subject: one of its names, or else one of its content words
+        beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
+        if not beside:
+            missing.append(fact)
+            continue
+        best = max(beside, key=lambda w: _terms_present(terms, w.evidence))
+        if best.sentence is not None and best.sentence not in quotes:
+            quotes.append(best.sentence)
+    if not values:
+        scored = [(w, _terms_present(terms, w.evidence)) for w in source.windows if w.sentence is not None]
+        best_window, best_overlap = max(scored, key=lambda item: item[1], default=(None, 0.0))
+        if best_window is not None and best_overlap > 0:
+            quotes.append(best_window.sentence)
+        if not names and overlap < MIN_TERM_OVERLAP:
+            return Check(False, missing, quotes, overlap)
+    return Check(not missing, missing, sorted(quotes, key=lambda s: s.quote.start), overlap)
+
+
+@dataclass
+class VerifiedSentence:
+    """An answer sentence after checking: the sources it ends up citing and the quotes that support it."""
+
+    sentence: AnswerSentence
+    quotes: dict[int, list[SourceSentence]]
+
+
+@dataclass
+class Verification:
+    """The sentences kept (each supported by what it cites) and those dropped, with what their sources lack."""
+
+    kept: list[VerifiedSentence]
+    dropped: list[AnswerSentence]
+
+
+def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], question: str = "") -> Verification:
+    """Check each (sentence, markers) pair; re-cite a sentence its sources do not support to the passage that
+    does, and drop it when none does. Years, names and figures the question states are not checked again: the
+    question's constraints are the refusal decision's to check."""
+    evidence = {p.marker: PassageEvidence.of(p) for p in passages}
+    given = frozenset(f.value for f in facts_of(question)) if question else frozenset()
+    kept: list[VerifiedSentence] = []
+    dropped: list[AnswerSentence] = []
+    for text, markers in sentences:
+        cited = [m for m in markers if m in evidence]
+        checks = {m: check_sentence(text, evidence[m], given) for m in cited}
+        good = [m for m in cited if checks[m].supported]
+        if not good:
+            others = {m: check_sentence(text, evidence[m], given) for m in evidence if m not in cited}
+            supported = [m for m, c in others.items() if c.supported]
+            if supported:
+                best = max(supported, key=lambda m: (others[m].overlap, -m))
+                good, checks = [best], {**checks, best: others[best]}
+        if good:
+            sentence = AnswerSentence(
+                text=text, markers=good, supported=True, support=max(checks[m].overlap for m in good)
+            )
+            kept.append(VerifiedSentence(sentence, {m: checks[m].quotes for m in good}))
+            continue
+        lacking = sorted({f.text for m in cited for f in checks[m].missing}) if cited else []
+        note = f"the sources do not state {', '.join(lacking)}" if lacking else "no source states it"
+        dropped.append(AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note))
+    return Verification(kept, dropped)
+
+
+def is_bare_markers(text: str) -> bool:
+    """True for an answer that is only markers and punctuation, e.g. '[1] [2] [3]'."""
+    return not re.sub(r"\[\d+\]|[\s.,;:]", "", plain(text))

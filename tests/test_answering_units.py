@@ -1,0 +1,175 @@
+"""Our own answering logic on small fixed inputs: question typing, fact checks, verification, refusal, metadata."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.context import Passage, SourceSentence
+from qa.facts import Evidence, FactType, facts_of
+from qa.metadata import answer_metadata
+from qa.question import AskedField, FactKind, analyse
+from qa.refusal import RefusalThresholds, decide, signals
+from qa.sentences import split_sentences
+from qa.types import Hit, Quote
+from qa.verify import verify
+
+LOOSE = RefusalThresholds(similarity=0.3, name_coverage=0.5, colocation=0.5)
+
+
+def passage(marker: int, body: str, **meta) -> Passage:
+    """A numbered passage over ``body`` with fields in ``meta`` (no embeddings needed)."""
+    header = f"{meta.get('title', 'Children: Protection')}\n"
+    hit = Hit(
+        chunk_id=f"d{marker}:000:x",
+        doc_id=meta.pop("doc_id", f"d{marker}"),
+        score=1.0,
+        dense_score=0.6,
+        text=header + body,
+        metadata={"title": "Children: Protection", "header_chars": len(header), "body_start": 0, **meta},
+    )
+    sentences = [
+        SourceSentence(Quote(text=body[s:e], start=s, end=e), np.zeros(2, dtype=np.float32))
+        for s, e in split_sentences(body)
+    ]
+    return Passage(marker=marker, hit=hit, sentences=sentences, kept=sentences)
+
+
+EIF = passage(
+    1,
+    "The Early Intervention Foundation (EIF) was set up by the government in 2013. It is funded by the "
+    "Department for Education, the Department for Work and Pensions and the Department of Health.",
+    answerer="Edward Timpson",
+    department="Department for Education",
+    date_answered="2016-12-21",
+    date_asked="2016-12-13",
+    asker="Dr Rosena Allin-Khan",
+)
+INNOVATION = passage(
+    2,
+    "Through the Innovation Programme we have invested over £100 million in 53 projects. "
+    "The Child Protection Taskforce will oversee the reforms.",
+)
+
+
+# facts ----------------------------------------------------------------------------------------------------------
+def test_facts_are_normalised_for_comparison():
+    evidence = Evidence("In 2013 it cost £5 million. Answered on 14th July 2015. It reached 50,000 people.")
+    for text in ("It cost £5m in 2013.", "It was answered on 14 July 2015.", "It reached 50000 people."):
+        assert all(evidence.has(f) for f in facts_of(text)), text
+    assert not Evidence("It cost £5 million.").has(facts_of("It cost £50 million.")[0])
+    kinds = {f.type for f in facts_of("Edward Timpson said £200m went to 53 projects in May 2016.")}
+    assert {FactType.NAME, FactType.MONEY, FactType.NUMBER, FactType.MONTH} <= kinds
+
+
+def test_aliases_and_defined_abbreviations():
+    evidence = Evidence("The Early Intervention Foundation (EIF) is funded by the Department for Education.")
+    assert evidence.has_name("DfE")
+    assert evidence.has_name("EIF")
+    assert not evidence.has_name("Home Office")
+
+
+# verification ---------------------------------------------------------------------------------------------------
+def test_supported_sentence_is_kept_with_its_quote():
+    result = verify([("The Early Intervention Foundation was set up in 2013.", [1])], [EIF, INNOVATION])
+    assert [v.sentence.markers for v in result.kept] == [[1]] and not result.dropped
+    assert "2013" in result.kept[0].quotes[1][0].quote.text
+
+
+def test_alias_in_the_answer_is_supported():
+    result = verify([("The EIF is funded by the DfE.", [1])], [EIF])
+    assert result.kept and not result.dropped
+
+
+def test_wrong_citation_is_re_cited_to_the_passage_that_states_it():
+    result = verify([("The programme invested over £100 million in 53 projects.", [1])], [EIF, INNOVATION])
+    assert [v.sentence.markers for v in result.kept] == [[2]]
+
+
+def test_number_found_only_beside_another_subject_is_dropped():
+    # £100 million is in passage 2, but about the Innovation Programme, not the Taskforce
+    result = verify([("The Child Protection Taskforce was given £100 million.", [2])], [EIF, INNOVATION])
+    assert not result.kept
+    assert result.dropped and "100000000" in (result.dropped[0].note or "")
+
+
+def test_one_bad_sentence_is_dropped_and_the_rest_kept():
+    sentences = [("The Early Intervention Foundation was set up in 2013.", [1]), ("It cost £7 million.", [1])]
+    result = verify(sentences, [EIF, INNOVATION])
+    assert [v.sentence.text for v in result.kept] == ["The Early Intervention Foundation was set up in 2013."]
+    assert [d.text for d in result.dropped] == ["It cost £7 million."]
+
+
+def test_number_in_another_passage_only():
+    result = verify([("There were 53 projects in the Innovation Programme.", [1])], [EIF, INNOVATION])
+    assert [v.sentence.markers for v in result.kept] == [[2]]
+    result = verify([("There were 53 projects.", [1])], [EIF])
+    assert not result.kept
+
+
+# question typing ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("Which minister answered the Offences against Children question, and on what date?",
+         {AskedField.ANSWERER, AskedField.DATE_ANSWERED}),
+        ("Who asked the question about early help in December 2016?", {AskedField.ASKER}),
+        ("when did the goverment answer the question on kinship care?", {AskedField.DATE_ANSWERED}),
+        ("Which department responded to the question on youth clubs?", {AskedField.DEPARTMENT}),
+        ("When was the Early Intervention Foundation set up?", set()),
+        ("Who chairs the Child Safeguarding Practice Review Panel?", set()),
+    ],
+)  # fmt: skip
+def test_metadata_questions_are_recognised(question, fields):
+    assert set(analyse(question).asked_fields) == fields
+
+
+def test_constraints_are_found():
+    q = analyse("How much did the Child Protection Taskforce spend in March 2019?")
+    assert q.fact_kind is FactKind.MONEY
+    assert "Child Protection Taskforce" in q.names
+    assert q.years == (2019,) and q.months == ((2019, 3),)
+
+
+# refusal --------------------------------------------------------------------------------------------------------
+def test_refusal_needs_the_fact_beside_the_subject():
+    hits = [EIF.hit, INNOVATION.hit]
+    budget = analyse("What budget was the Child Protection Taskforce given?")
+    assert decide(signals(budget, hits, 0.6), LOOSE).refuse
+    founded = analyse("When was the Early Intervention Foundation set up?")
+    assert not decide(signals(founded, hits, 0.6), LOOSE).refuse
+
+
+def test_refusal_checks_years_names_and_similarity():
+    hits = [EIF.hit]
+    assert decide(
+        signals(analyse("When was the Early Intervention Foundation set up in 2019?"), hits, 0.6), LOOSE
+    ).refuse
+    assert decide(signals(analyse("What does the Scottish Reporter Administration fund?"), hits, 0.6), LOOSE).refuse
+    assert decide(signals(analyse("When was the Early Intervention Foundation set up?"), hits, 0.1), LOOSE).refuse
+    assert decide(signals(analyse("anything at all"), [], None), LOOSE).refuse
+
+
+# metadata answers -----------------------------------------------------------------------------------------------
+def test_metadata_answer_comes_from_the_record():
+    found = answer_metadata(analyse("Which minister replied to the December 2016 question, and when?"), [EIF])
+    assert found is not None and found.passage is EIF
+    assert "Edward Timpson" in found.text and "21 December 2016" in found.text and "[1]" in found.text
+
+
+def test_metadata_answer_refuses_a_record_from_another_month():
+    assert answer_metadata(analyse("Who answered the March 2019 question on early help?"), [EIF]) is None
+
+
+def test_metadata_answer_says_what_the_record_lacks():
+    found = answer_metadata(
+        analyse("Who asked the question on the Innovation Programme, and who answered?"), [INNOVATION]
+    )
+    assert found is None  # the record has neither field
+
+
+def test_what_the_question_states_is_not_checked_again():
+    question = "How many projects had the Innovation Programme funded by the end of 2016?"
+    sentence = [("The Innovation Programme had funded 53 projects by the end of 2016.", [2])]
+    assert verify(sentence, [EIF, INNOVATION], question).kept
+    assert not verify(sentence, [EIF, INNOVATION]).kept  # 2016 is in no source sentence beside the programme
