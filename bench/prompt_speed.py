@@ -1,7 +1,7 @@
-"""Prompt size and prompt-evaluation speed of the answer model for several (k, sentences per passage) settings,
+"""Prompt size and prompt-evaluation speed of the answer model for several (k, context characters) settings,
 with the system prompt already cached as in the chat: what decides the time to the first token.
 
-    .venv/bin/python bench/prompt_speed.py [--model base] [--questions 12] [--shapes 5x3,3x3,3x2]
+    .venv/bin/python bench/prompt_speed.py [--model base] [--questions 12] [--shapes 3x800,3x1200,3x3000]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="preset or GGUF path; the settings' default when unset")
     parser.add_argument("--questions", type=int, default=12)
-    parser.add_argument("--shapes", default="5x3,3x3,3x2", help="k x sentences per passage, comma-separated")
+    parser.add_argument("--shapes", default="3x600,3x800,3x1200,3x3000", help="k x context characters, comma-separated")
     parser.add_argument("--data-dir", type=Path, default=None, help="index to ask (default: the default corpus)")
     args = parser.parse_args()
 
@@ -37,16 +37,15 @@ def main() -> None:
     features = llama_cpp.llama_print_system_info().decode()
     cpu = [f.split("=")[0].strip() for f in features.split("|") if f.strip().endswith("= 1")]
     for shape in args.shapes.split(","):
-        k, sentences = (int(x) for x in shape.split("x"))
-        bot.settings.context_sentences = sentences
+        k, chars = (int(x) for x in shape.split("x"))
+        bot.settings = bot.settings.model_copy(update={"context_chars": chars})
         prompt_tokens, evaluated, rates, first = [], [], [], []
         for question in questions[: args.questions]:
             state = {"question": question, "history": [], "model": None, "k": k, "filters": None, "mode": None}
             prepared = bot.prepare.invoke(state)
             if prepared.refuse_reason:
                 continue
-            sources = "\n".join(p.prompt_line() for p in prepared.passages)
-            messages = ANSWER_TEMPLATE.format_messages(sources=sources, question=question)
+            messages = ANSWER_TEMPLATE.format_messages(sources=prepared.sources, question=question)
             started = time.perf_counter()
             reply = chat.invoke(messages, max_tokens=1)
             first.append(time.perf_counter() - started)
@@ -58,7 +57,7 @@ def main() -> None:
             "model": bot.settings.model,
             "cpu_features": " ".join(cpu),
             "k": k,
-            "sentences": sentences,
+            "context_chars": chars,
             "questions": len(first),
             "prompt_tokens_p50": statistics.median(prompt_tokens),
             "evaluated_tokens_p50": statistics.median(evaluated),

@@ -408,10 +408,14 @@ def person_names_in(text: str) -> list[str]:
     people = []
     for name in names_in(text):
         words = name.split()
-        if re.match(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Baroness|Professor)\b", name) and len(words) >= 2 or (
-            2 <= len(words) <= 4
-            and all(w[0].isupper() for w in words)
-            and not any(w.lower().strip("'’s") in ORGANISATION_WORDS for w in words)
+        if (
+            re.match(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Baroness|Professor)\b", name)
+            and len(words) >= 2
+            or (
+                2 <= len(words) <= 4
+                and all(w[0].isupper() for w in words)
+                and not any(w.lower().strip("'’s") in ORGANISATION_WORDS for w in words)
+            )
         ):
             people.append(name)
     return people

@@ -162,6 +162,7 @@ _DEPARTMENT = re.compile(
 )
 _WHEN = re.compile(r"\bwhen\b|\bon what date\b|\bwhat date\b|\bwhich date\b|\bwhat day\b", re.IGNORECASE)
 _WHEN_ASKED = re.compile(rf"\bwhen\b[^?.]*?\b{_ASK_VERB}\b|\bdate\b[^?.]*?\b{_ASK_VERB}\b", re.IGNORECASE)
+_BOTH_DATES = re.compile(rf"\bwhen\b[^?]*\b{_ASK_VERB}\b[^?]*\bwhen\b[^?]*\b{_ANSWER_VERB}\b", re.IGNORECASE)
 _WHEN_ANSWERED = re.compile(
     rf"\b(?:when|date)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
     re.IGNORECASE,
@@ -173,7 +174,7 @@ _MONEY_CUE = re.compile(
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b", re.I)
 _PERSON_CUE = re.compile(r"^\s*who\b|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b", re.I)
-_QUOTED = re.compile(r"[‘'“\"]([^’'”\"]{3,80})[’'”\"]")
+_QUOTED = re.compile(r"(?:(?<=\s)|^)[‘'“\"]([^’'”\"]{3,80})[’'”\"](?=[\s?.,;:!]|$)")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w'’\-]*|of|for|and|the|on)(?:\s+(?:[A-Z][\w'’\-]*|of|for|and|the|on))*")
 
 
@@ -211,8 +212,10 @@ def _metadata_fields(question: str) -> tuple[AskedField, ...]:
     if _DEPARTMENT.search(question):
         found.append(AskedField.DEPARTMENT)
     if _WHEN.search(question):
-        if _WHEN_ASKED.search(question) and not _WHEN_ANSWERED.search(question):
+        if _WHEN_ASKED.search(question) and (not _WHEN_ANSWERED.search(question) or _BOTH_DATES.search(question)):
             found.append(AskedField.DATE_ASKED)
+            if _BOTH_DATES.search(question):
+                found.append(AskedField.DATE_ANSWERED)
         elif _WHEN_ANSWERED.search(question) or found:
             found.append(AskedField.DATE_ANSWERED)
     return tuple(found)
@@ -248,7 +251,7 @@ def _names(question: str) -> tuple[str, ...]:
             while run and run[-1][0].islower():
                 run.pop()
             if run:
-                names.append(" ".join(run).replace("’s", "").removesuffix("'s"))
+                names.append(" ".join(run).replace("’s", "").removesuffix("'s").strip("'’‘“”\""))
             run = []
     return tuple(dict.fromkeys(n for n in names if n))
 

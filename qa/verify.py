@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, Fact, FactType, facts_of, names_in, plain
+from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, plain, years_in
 from qa.question import subject_terms
 from qa.types import AnswerSentence
 
@@ -87,9 +87,37 @@ def _terms_present(terms: list[str], evidence: Evidence) -> float:
     return evidence.term_share(terms)
 
 
-def check_sentence(text: str, source: PassageEvidence, given: frozenset[str] = frozenset()) -> Check:
-    """Whether ``source`` states every fact of ``text``, each one in a sentence that also names the subject.
-    Facts whose value is in ``given`` (those the question itself states) are not the answer's claims."""
+@dataclass(frozen=True)
+class Asked:
+    """What the question itself states: values that are not the answer's claims, and the periods (years,
+    financial years) an answer's figure must be stated for."""
+
+    given: frozenset[str] = frozenset()
+    years: frozenset[str] = frozenset()
+    financial_years: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, question: str) -> Asked:
+        if not question:
+            return cls()
+        fys = financial_years_in(question)
+        years = {str(y) for y in years_in(question)} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
+        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys))
+
+    def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
+        """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
+        before), a plain year there or in the record's dates."""
+        texts = [window.evidence] + ([window.before] if window.before is not None else [])
+        if self.financial_years and not any(self.financial_years & financial_years_in(e.text) for e in texts):
+            return False
+        return not self.years or any(self.years & e.years for e in [*texts, header])
+
+
+def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = None) -> Check:
+    """Whether ``source`` states every fact of ``text``, each one in a sentence that also names the subject (and
+    the period the question asks about). Facts the question itself states are not the answer's claims."""
+    asked = asked or Asked()
+    given = asked.given
     everything = facts_of(text)
     names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
     facts = [f for f in everything if f.value not in given]
@@ -103,6 +131,8 @@ def check_sentence(text: str, source: PassageEvidence, given: frozenset[str] = f
             continue
         # the fact must sit beside the sentence's subject: one of its names, or else one of its content words
         beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
+        if fact.type in (FactType.NUMBER, FactType.MONEY):
+            beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence)]
         if not beside:
             missing.append(fact)
             continue
@@ -140,7 +170,7 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
     does, and drop it when none does. Years, names and figures the question states are not checked again: the
     question's constraints are the refusal decision's to check."""
     evidence = {p.marker: PassageEvidence.of(p) for p in passages}
-    given = frozenset(f.value for f in facts_of(question)) if question else frozenset()
+    given = Asked.of(question)
     kept: list[VerifiedSentence] = []
     dropped: list[AnswerSentence] = []
     for text, markers in sentences:

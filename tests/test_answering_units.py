@@ -170,6 +170,20 @@ def test_metadata_answer_says_what_the_record_lacks():
 
 def test_what_the_question_states_is_not_checked_again():
     question = "How many projects had the Innovation Programme funded by the end of 2016?"
+    dated = passage(2, INNOVATION.hit.body, date_answered="2016-12-21")  # the record's date gives the year
     sentence = [("The Innovation Programme had funded 53 projects by the end of 2016.", [2])]
-    assert verify(sentence, [EIF, INNOVATION], question).kept
-    assert not verify(sentence, [EIF, INNOVATION]).kept  # 2016 is in no source sentence beside the programme
+    assert verify(sentence, [EIF, dated], question).kept
+    assert not verify(sentence, [EIF, dated]).kept  # 2016 is in no source sentence beside the programme
+    assert not verify(sentence, [EIF, INNOVATION], question).kept  # nothing says the 53 were by 2016
+
+
+def test_a_figure_for_another_period_is_dropped():
+    ice = passage(3, "The ICE investigated 784 cases in 2023/24. In 2022/23 it investigated 650 cases.")
+    kept = verify(
+        [("The ICE investigated 784 cases.", [3])], [ice], "How many cases did the ICE investigate in 2023/24?"
+    )
+    assert kept.kept
+    wrong = verify(
+        [("The ICE investigated 784 cases.", [3])], [ice], "How many cases did the ICE investigate in 2024/25?"
+    )
+    assert not wrong.kept and wrong.dropped

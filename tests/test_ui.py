@@ -144,12 +144,15 @@ def _citation(title: str = "Fake title", url: str | None = "https://example.org/
 def _answer(question: str, supported: tuple[bool, ...] = (True,)) -> Answer:
     texts = ["The fund gave £5 million.", "It was painted blue."]
     sentences = [AnswerSentence(text=t, markers=[1], supported=s) for t, s in zip(texts, supported, strict=False)]
+    shown = [s for s in sentences if s.supported]
+    dropped = [s.model_copy(update={"note": "the sources do not state blue"}) for s in sentences if not s.supported]
     return Answer(
         question=question,
         standalone_question=question,
-        text=" ".join(f"{s.text[:-1]} [1]." for s in sentences),
+        text=" ".join(f"{s.text[:-1]} [1]." for s in shown),
         citations=[_citation()],
-        sentences=sentences,
+        sentences=shown,
+        dropped=dropped,
         extract=[ExtractSentence(text="The fund gave £5 million.", marker=1)],
         model="scripted",
         timings={"total": 0.1},
@@ -287,10 +290,13 @@ def test_follow_up_sends_history_and_flags_unsupported(browser, scripted_app):
     url, fake = scripted_app
     page = _open(browser, url)
     first = _ask(page, "What did the fund give?")
-    assert "£5 million" in first.inner_text()
+    assert "£5 million" in first.locator(".pq-answer").inner_text()
+    assert "painted blue" not in first.locator(".pq-answer").inner_text()  # a sentence no source states is left out
     flag = first.locator(".pq-flag")
-    assert flag.count() == 1 and "not supported by the cited sources" in flag.inner_text()
-    assert first.locator(".pq-unsupported").get_attribute("title") == render.UNSUPPORTED_LABEL
+    assert flag.count() == 1 and "the sources do not state it" in flag.inner_text()
+    first.locator(".pq-dropped summary").click()
+    left_out = first.locator(".pq-unsupported")
+    assert left_out.get_attribute("title") == render.UNSUPPORTED_LABEL and "painted blue" in left_out.inner_text()
     card = page.locator("#pq-sources #source-1")
     assert "Fake title" in card.inner_text() and "9 January 2020" in card.inner_text()
     assert card.locator("mark").inner_text() == "The fund gave £5 million."

@@ -124,13 +124,14 @@ def answer_html(answer: Answer, known: Iterable[int], model: str | None = None) 
 def dropped_html(dropped: Sequence[AnswerSentence]) -> str:
     """The draft's sentences that no source states, escaped, each with what its sources lack."""
     items = "".join(
-        f'<li><span class="pq-unsupported">{inline(s.text)}</span>'
-        f"{' <span class=pq-muted>(' + inline(s.note) + ')</span>' if s.note else ''}</li>"
+        f'<li><span class="pq-unsupported" title="{UNSUPPORTED_LABEL}">{inline(s.text)}</span>'
+        + (f' <span class="pq-muted">({inline(s.note)})</span>' if s.note else "")
+        + "</li>"
         for s in dropped
     )
     n = len(dropped)
-    summary = f"{DROPPED_NOTE}: {n} sentence{'s' if n > 1 else ''}"
-    return f'<details class="pq-dropped"><summary>{inert(summary)}</summary><ul>{items}</ul></details>'
+    summary = f'<span class="pq-flag">{inert(DROPPED_NOTE)}</span> ({n} sentence{"s" if n > 1 else ""})'
+    return f'<details class="pq-dropped"><summary>{summary}</summary><ul>{items}</ul></details>'
 
 
 def refusal_html(reason: str | None = None, message: str = REFUSAL_MESSAGE) -> str:

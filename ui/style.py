@@ -25,6 +25,8 @@ a.pq-cite:hover { text-decoration: underline; }
 .pq-unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
 .pq-flag { display: inline-block; font-size: 0.75em; color: #92400e; background: #fef3c7;
   border-radius: 4px; padding: 0 4px; margin-left: 2px; }
+.pq-dropped { margin-top: 6px; font-size: 0.9em; }
+.pq-dropped ul { margin: 4px 0 0 1em; }
 .pq-notice { border-radius: 6px; padding: 8px 12px; }
 .pq-refusal { background: #eff6ff; border: 1px solid #93c5fd; color: #1e3a8a; }
 .pq-error { background: #fef2f2; border: 1px solid #fca5a5; color: #7f1d1d; }
