@@ -51,14 +51,16 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
     max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
+    # The three refusal thresholds are fitted on the fit half of the default eval set (parlqa eval --fit-refusal,
+    # docs/eval/refusal-fit.json): the most near-miss refusals while refusing at most 5% of answerable questions.
     refusal_threshold: float = Field(
-        0.30, description="Best dense cosine similarity below which the corpus is taken not to answer."
+        0.20, description="Best dense cosine similarity below which the corpus is taken not to answer."
     )
     refusal_name_coverage: float = Field(
-        0.5, ge=0.0, le=1.0, description="Share of the question's names the passages must mention."
+        0.34, ge=0.0, le=1.0, description="Share of the question's names the passages must mention."
     )
     refusal_colocation: float = Field(
-        0.5,
+        0.05,
         ge=0.0,
         le=1.0,
         description="Share of the question's subject words one passage sentence stating a fact of the asked kind "

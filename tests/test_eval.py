@@ -349,6 +349,34 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
         assert (out / name).stat().st_size > 0
 
 
+def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
+    """The plain LangChain recipe runs on the same questions in its own Chroma collection; the report sets it beside
+    parlqa per half."""
+    from typer.testing import CliRunner
+
+    from parlqa.cli import app
+    from qa.models import installed_presets
+
+    if "tiny" not in installed_presets():
+        pytest.skip("the tiny model preset is not installed")
+    out = tmp_path / "report"
+    args = ["eval", "--set", "default", "--model", "tiny", "--limit", "4", "--judge", "none", "--out", str(out),
+            "--data-dir", str(tmp_path / "indexes"), "--name", "both", "--system", "parlqa,baseline"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "runs" / "both.json").read_text())
+    systems = {r["config"]["system"]: r for r in run["results"]}
+    assert set(systems) == {"parlqa", "baseline"}
+    baseline = systems["baseline"]
+    assert [p["id"] for p in baseline["pairs"]] == [p["id"] for p in systems["parlqa"]["pairs"]]
+    for pair in baseline["pairs"]:
+        assert pair["half"] in ("fit", "held-out")
+        assert len(pair["cited"]) <= 4 and all(docs == pair["cited"] for docs in pair["sentence_citations"])
+    assert (tmp_path / "indexes" / "baseline-default").is_dir()
+    report = (out / "report.md").read_text()
+    assert "parlqa against the plain LangChain recipe" in report and "LangChain baseline" in report
+
+
 def test_facts_in_sources_filled_from_retrieval_twin() -> None:
     from eval.report import fill_facts_in_context
 
@@ -381,3 +409,39 @@ def test_ann_check_matches_exact_search_on_a_small_store(tmp_path: Path) -> None
     assert check is not None and check.questions == 5
     assert check.top1 == 1.0 and check.overlap == pytest.approx(1.0)
     assert ann_check(client, "vectors", []) is None
+
+
+def test_sentence_citations_and_headline_figures() -> None:
+    from eval.compare import headline_figures, headline_table
+
+    pairs = [
+        _result(id="a", kind="factoid", half="held-out", key_facts=["x"], source_ids=["d1"], answer="x [1]. y [2].",
+                cited=["d1", "d2"], facts_found=[True], sentences=["x", "y"], sentence_citations=[["d1"], ["d2"]],
+                timings={"first_token": 1.0, "total": 2.0}),
+        _result(id="m", kind="who_when", half="held-out", key_facts=["Ann Lee"], source_ids=["d3"],
+                answer="Ann Lee [1].", cited=["d3"], facts_found=[True], sentences=["Ann Lee"], sentence_citations=[["d3"]],
+                timings={"first_token": 0.1, "total": 0.1}),
+        _result(id="n", kind="near_miss", half="held-out", key_facts=[], source_ids=[], refused=True,
+                refusal_reason="no passage sentence states the asked fact", timings={"total": 0.1}),
+        _result(id="w", kind="factoid", half="held-out", key_facts=["v"], source_ids=["d1"], refused=True,
+                refusal_reason="no sentence of the model's answer is stated by the passages", timings={"total": 3.0}),
+    ]  # fmt: skip
+    figures = headline_figures(pairs)
+    assert figures["key facts"] == pytest.approx(2 / 3)
+    assert figures["cite P"] == pytest.approx(2 / 3)  # per sentence: d1 yes, d2 no, d3 yes
+    assert figures["metadata"] == 1.0 and figures["near-miss refusal"] == 1.0
+    assert figures["false refusal"] == pytest.approx(1 / 3)
+    assert (figures["shown"], figures["withheld"]) == (2, 1)
+    config = RunConfig(set="default", corpus="default", model="base", retrieval="hybrid", k=3, chunk_tokens=256,
+                       refusal_threshold=0.2)  # fmt: skip
+    table = headline_table([ConfigResult(config=config, retrieval_only=False, pairs=pairs)])
+    assert len(table) == 3 and "held-out" in table[2] and "1.00 ✓" in table[2]
+
+
+def test_baseline_page_text_names_who_and_when() -> None:
+    from corpus import load_documents
+    from eval.baseline import document_text
+
+    doc = next(d for d in load_documents()[0] if d.id == "002_1bcd5c0d0d33053a")
+    text = document_text(doc)
+    assert "Edward Timpson" in text and "14 July 2015" in text and doc.answer in text
