@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from eval import metrics
-from eval.results import ConfigResult, PairResult, kind_metrics, refusal_cause
+from eval.metrics import facts_found
+from eval.results import ConfigResult, PairResult, kind_metrics, refusal_cause, strip_markers
 
 KIND_ORDER = ("factoid", "list", "why_how", "multi_document", "who_when", "unanswerable", "near_miss")
 KIND_LABELS = {"who_when": "metadata", "near_miss": "near-miss unanswerable", "why_how": "why/how",
@@ -97,6 +98,35 @@ def kind_table(results: list[ConfigResult], half: str) -> list[str]:
     return lines
 
 
+def verifier_table(results: list[ConfigResult]) -> list[str]:
+    """What the verifier changed, from the same answers: the draft (every sentence the model wrote) against what
+    was shown, per set and half."""
+    header = ["set", "half", "answerable: key facts shown", "key facts in the draft", "sentences dropped",
+              "answers withheld whole", "near-miss refused", "near-miss refused without the verifier"]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in sorted(results, key=lambda r: r.config.set):
+        if r.config.system != "parlqa":
+            continue
+        for half in HALVES:
+            pairs = [p for p in r.pairs if p.half == half]
+            if not pairs:
+                continue
+            answerable = [p for p in pairs if p.answerable]
+            near = [p for p in pairs if p.kind == "near_miss"]
+            draft = [
+                all(facts_found(p.key_facts, strip_markers(" ".join([*p.sentences, *p.dropped])))) for p in answerable
+            ]
+            dropped = sum(len(p.dropped) for p in pairs)
+            withheld = sum(refusal_cause(p.refusal_reason) == "unsupported" for p in pairs)
+            unverified = [p.refused and refusal_cause(p.refusal_reason) != "unsupported" for p in near]
+            lines.append(
+                f"| {r.config.set} | {half} | {_f(metrics.mean(float(p.facts_ok) for p in answerable))} | "
+                f"{_f(metrics.mean(float(d) for d in draft))} | {dropped} | {withheld} | "
+                f"{_f(metrics.rate(p.refused for p in near))} | {_f(metrics.rate(unverified))} |"
+            )
+    return lines
+
+
 def comparison_section(results: list[ConfigResult]) -> list[str]:
     """The report's section comparing parlqa with the baseline, when the run holds both."""
     runs = [r for r in results if not r.retrieval_only and any(p.half for p in r.pairs)]
@@ -109,4 +139,8 @@ def comparison_section(results: list[ConfigResult]) -> list[str]:
              *headline_table(runs), ""]  # fmt: skip
     for half in HALVES:
         lines += [f"### Per kind, {half} half", "", *kind_table(runs, half), ""]
+    lines += ["### What the verifier does", "",
+              "The draft is every sentence the model wrote; the verifier keeps a sentence only when the source it "
+              "cites (or another retrieved one) states its numbers, dates, amounts and names beside its subject.", "",
+              *verifier_table(runs), ""]  # fmt: skip
     return lines

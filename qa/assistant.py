@@ -28,8 +28,8 @@ from qa.citations import make_citation, parse_markers
 from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError, IndexBusy
 from qa.metadata import answer_metadata
-from qa.question import QuestionAnalysis, analyse
-from qa.refusal import RefusalDecision, RefusalThresholds, decide, signals
+from qa.question import FactKind, QuestionAnalysis, analyse
+from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
 from qa.verify import VerifiedSentence, verify
@@ -374,6 +374,17 @@ class Assistant:
         _, parsed = parse_markers(text, len(prepared.passages))
         checked = verify(parsed, prepared.passages, prepared.question)
         timings["verify"] = time.perf_counter() - started
+        kind = prepared.analysis.fact_kind if prepared.analysis else FactKind.OTHER
+        if (
+            checked.kept
+            and kind is not FactKind.OTHER
+            and not any(kind_present(kind, v.sentence.text) for v in checked.kept)
+        ):
+            # "Who chairs it?" answered with what it is funded by: no sentence states the asked kind of fact
+            checked.dropped += [
+                v.sentence.model_copy(update={"note": f"it states no {kind.value}"}) for v in checked.kept
+            ]
+            checked.kept = []
         if not checked.kept:
             # Nothing the sources state survives: refuse, and show the closest passages instead.
             reason = "no sentence of the model's answer is stated by the passages"

@@ -177,6 +177,14 @@ def dates_in(text: str) -> set[str]:
     return {d for d in found if d}
 
 
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH})\b", re.IGNORECASE)
+
+
+def day_months_in(text: str) -> set[str]:
+    """'MM-DD' for every day named with its month, with or without a year."""
+    return {f"{MONTHS[m[2].lower()]:02d}-{int(m[1]):02d}" for m in _DAY_MONTH.finditer(text) if 1 <= int(m[1]) <= 31}
+
+
 def months_in(text: str) -> set[str]:
     """'YYYY-MM' for every month named with its year, and for every full date."""
     found = {f"{int(m[2]):04d}-{MONTHS[m[1].lower()]:02d}" for m in _MONTH_YEAR.finditer(text)}
@@ -273,6 +281,8 @@ class Evidence:
     def __post_init__(self) -> None:
         self.plain = plain(self.text)
         self.dates = dates_in(self.text)
+        self.day_months = day_months_in(self.text)
+        self.record_years: set[str] = set()  # the years of the record's own dates, for "on 24 June" in its text
         self.months = months_in(self.text)
         self.years = {str(y) for y in years_in(self.text)} | {d[:4] for d in self.dates}
         self.numbers = numbers_in(self.text)
@@ -299,7 +309,10 @@ class Evidence:
     def has(self, fact: Fact) -> bool:
         match fact.type:
             case FactType.DATE:
-                return fact.value in self.dates
+                # "On 24 June" in a record of 2015 states 24 June 2015
+                year = fact.value[:4]
+                day_month = fact.value[5:] in self.day_months
+                return fact.value in self.dates or (day_month and year in self.years | self.record_years)
             case FactType.MONTH:
                 return fact.value in self.months
             case FactType.YEAR:
@@ -402,15 +415,21 @@ ORGANISATION_WORDS = frozenset(
 )
 
 
+_OFFICE = re.compile(r"(?:Prime |Chief |Deputy )?(?:Minister|Secretary|Chief|Commissioner|Director|Chair)\b")
+
+
 def person_names_in(text: str) -> list[str]:
-    """Names that look like people: two to four capitalised words, none of them an organisation's word, or a name
-    after a title (Lord Laming, Sir Roger Singleton, Dr Smith)."""
+    """Names that look like people: two to four capitalised words, none of them an organisation's word, a name
+    after a title (Lord Laming, Sir Roger Singleton, Dr Smith), or an office (the Secretary of State for …)."""
     people = []
     for name in names_in(text):
         words = name.split()
         if (
             re.match(r"(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Baroness|Professor)\b", name)
             and len(words) >= 2
+            or _OFFICE.match(
+                name
+            )  # an office holder: "the Secretary of State for Education", "the Chief Social Worker"
             or (
                 2 <= len(words) <= 4
                 and all(w[0].isupper() for w in words)

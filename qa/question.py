@@ -207,7 +207,12 @@ def _metadata_fields(question: str) -> tuple[AskedField, ...]:
         return (AskedField.ASKER_PARTY if asked or not _MINISTER.search(question) else AskedField.ANSWERER_PARTY,)
     if _ANSWERER.search(question):
         found.append(AskedField.ANSWERER)
-    if _ASKER.search(question) and not re.search(rf"\bwho\b[^?.]*?\b{_ANSWER_VERB}\b", question, re.IGNORECASE):
+    ask_first = re.search(rf"\bwho\b\W+(?:\w+\W+){{0,2}}?{_ASK_VERB}\b", question, re.IGNORECASE)
+    if ask_first:  # "Who put the question … that Edward Timpson answered?" asks for the asker
+        found = [f for f in found if f is not AskedField.ANSWERER]
+    if _ASKER.search(question) and (
+        ask_first or not re.search(rf"\bwho\b[^?.]*?\b{_ANSWER_VERB}\b", question, re.IGNORECASE)
+    ):
         found.append(AskedField.ASKER)
     if _DEPARTMENT.search(question):
         found.append(AskedField.DEPARTMENT)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, plain, years_in
+from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, plain, stem, years_in
 from qa.question import subject_terms
 from qa.types import AnswerSentence
 
@@ -61,6 +61,7 @@ class PassageEvidence:
             for evidence in (window.evidence, window.before):
                 if evidence is not None:
                     evidence.aliases.update(whole.aliases)
+                    evidence.record_years = windows[0].evidence.years
         return cls(passage, whole, windows)
 
 
@@ -72,6 +73,7 @@ class Check:
     missing: list[Fact]
     quotes: list[SourceSentence]
     overlap: float
+    restates: bool = False  # the sentence only repeats the question
 
 
 def _anchored(name: Fact, evidence: Evidence) -> bool:
@@ -95,6 +97,7 @@ class Asked:
     given: frozenset[str] = frozenset()
     years: frozenset[str] = frozenset()
     financial_years: frozenset[str] = frozenset()
+    stems: frozenset[str] = frozenset()  # of the question's content words
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -102,7 +105,8 @@ class Asked:
             return cls()
         fys = financial_years_in(question)
         years = {str(y) for y in years_in(question)} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
-        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys))
+        stems = frozenset(stem(t) for t in subject_terms(question))
+        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys), stems)
 
     def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
@@ -120,6 +124,9 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
     given = asked.given
     everything = facts_of(text)
     names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
+    asked_names = [n for n in names if n.value in given]
+    if asked_names:  # "The Taskforce was given £100 million": the figure must be stated about the Taskforce
+        names = asked_names
     facts = [f for f in everything if f.value not in given]
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
@@ -139,6 +146,8 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
         best = max(beside, key=lambda w: _terms_present(terms, w.evidence))
         if best.sentence is not None and best.sentence not in quotes:
             quotes.append(best.sentence)
+    if not values and not (set(map(stem, terms)) - asked.stems):
+        return Check(False, [], [], overlap, restates=True)  # nothing the question did not already say
     if not values:
         scored = [(w, _terms_present(terms, w.evidence)) for w in source.windows if w.sentence is not None]
         best_window, best_overlap = max(scored, key=lambda item: item[1], default=(None, 0.0))
@@ -191,6 +200,8 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
             continue
         lacking = sorted({f.text for m in cited for f in checks[m].missing}) if cited else []
         note = f"the sources do not state {', '.join(lacking)}" if lacking else "no source states it"
+        if cited and all(checks[m].restates for m in cited):
+            note = "it only repeats the question"
         dropped.append(AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note))
     return Verification(kept, dropped)
 

@@ -187,3 +187,36 @@ def test_a_figure_for_another_period_is_dropped():
         [("The ICE investigated 784 cases.", [3])], [ice], "How many cases did the ICE investigate in 2024/25?"
     )
     assert not wrong.kept and wrong.dropped
+
+
+def test_a_sentence_that_only_repeats_the_question_is_dropped():
+    question = "What new police plan was commissioned to improve child protection capability?"
+    result = verify(
+        [("A new police plan was commissioned to improve child protection capability.", [1])], [EIF], question
+    )
+    assert not result.kept and result.dropped[0].note == "it only repeats the question"
+
+
+def test_a_day_and_month_take_the_records_year():
+    taskforce = passage(
+        4, "On 24 June the Prime Minister announced a new Child Protection Taskforce.", date_answered="2015-07-14"
+    )
+    assert verify(
+        [("The Prime Minister announced the Child Protection Taskforce on 24 June 2015.", [4])], [taskforce]
+    ).kept
+    assert not verify(
+        [("The Prime Minister announced the Child Protection Taskforce on 24 June 2016.", [4])], [taskforce]
+    ).kept
+
+
+def test_who_put_the_question_asks_for_the_asker():
+    q = analyse("Who put the question about early help services that Edward Timpson answered in December 2016?")
+    assert q.asked_fields == (AskedField.ASKER,)
+
+
+def test_office_holders_count_as_people():
+    from qa.refusal import kind_present
+
+    assert kind_present(FactKind.PERSON, "It is chaired by the Secretary of State for Education.")
+    assert kind_present(FactKind.PERSON, "Sir Roger Singleton was appointed.")
+    assert not kind_present(FactKind.PERSON, "It is funded by the Department for Education.")
