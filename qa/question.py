@@ -168,9 +168,11 @@ _WHEN_ANSWERED = re.compile(
     re.IGNORECASE,
 )
 _MONEY_CUE = re.compile(
-    r"\bhow much\b|\bbudget\b|\bfunding\b|\bcost\b|\bspen[dt]\b|\binvest(?:ed|ment)?\b|\ballocat|\bgrant\b|£",
+    r"\bhow much\b|\bwhat (?:was |is |were )?(?:the |its |their )?(?:annual |total )?"
+    r"(?:budget|funding|amount|sum|cost|value|allocation)\b|\bhow (?:large|big)\b[^?]*\b"
+    r"(?:budget|fund|grant|allocation)\b|\bwhat budget\b",
     re.IGNORECASE,
-)
+)  # asks for an amount; "cost and demand pressures" does not
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b", re.I)
 _PERSON_CUE = re.compile(r"^\s*who\b|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b", re.I)
