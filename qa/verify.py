@@ -137,6 +137,9 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
         if fact in missing:
             continue
         # the fact must sit beside the sentence's subject: one of its names, or else one of its content words
+        header = source.windows[0]
+        if header.evidence.has(fact) and fact.type in (FactType.DATE, FactType.MONTH, FactType.YEAR):
+            continue  # the record's own date ("answered on 21 December 2016") is about the record as a whole
         beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
         if fact.type in (FactType.NUMBER, FactType.MONEY):
             beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence)]
@@ -174,12 +177,28 @@ class Verification:
     dropped: list[AnswerSentence]
 
 
+def strip_copied_labels(sentences: list[tuple[str, list[int]]], passages: list[Passage]) -> list[tuple[str, list[int]]]:
+    """Drop a source's label that a small model copied before its sentence ("Children: Protection (Edward
+    Timpson, 21 December 2016): In 2013 …" → "In 2013 …")."""
+    labels = sorted({p.label for p in passages}, key=len, reverse=True)
+    out = []
+    for text, markers in sentences:
+        for label in labels:
+            if text.startswith(label):
+                text = text[len(label) :].lstrip(" :")
+                break
+        if text:
+            out.append((text[:1].upper() + text[1:], markers))
+    return out
+
+
 def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], question: str = "") -> Verification:
     """Check each (sentence, markers) pair; re-cite a sentence its sources do not support to the passage that
     does, and drop it when none does. Years, names and figures the question states are not checked again: the
     question's constraints are the refusal decision's to check."""
     evidence = {p.marker: PassageEvidence.of(p) for p in passages}
     given = Asked.of(question)
+    sentences = strip_copied_labels(sentences, passages)
     kept: list[VerifiedSentence] = []
     dropped: list[AnswerSentence] = []
     for text, markers in sentences:
