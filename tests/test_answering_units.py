@@ -173,8 +173,9 @@ def test_what_the_question_states_is_not_checked_again():
     dated = passage(2, INNOVATION.hit.body, date_answered="2016-12-21")  # the record's date gives the year
     sentence = [("The Innovation Programme had funded 53 projects by the end of 2016.", [2])]
     assert verify(sentence, [EIF, dated], question).kept
-    assert not verify(sentence, [EIF, dated]).kept  # 2016 is in no source sentence beside the programme
     assert not verify(sentence, [EIF, INNOVATION], question).kept  # nothing says the 53 were by 2016
+    undated = [("The Innovation Programme had funded 53 projects in 2019.", [2])]
+    assert not verify(undated, [EIF, dated]).kept  # a year that is neither the record's nor in its text
 
 
 def test_a_figure_for_another_period_is_dropped():
