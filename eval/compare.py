@@ -59,18 +59,33 @@ def headline_table(results: list[ConfigResult]) -> list[str]:
     columns = ["n", "key facts", "cite P", "cite R", "metadata", "near-miss refusal", "far refusal", "false refusal",
                "shown", "withheld", "p50 first token", "p50 total"]  # fmt: skip
     lines = ["| set | system | half | " + " | ".join(columns) + " |", "|" + "---|" * (len(columns) + 3)]
-    for r in sorted(results, key=lambda r: (r.config.set, r.config.system != "parlqa")):
+
+    def row(label: str, r: ConfigResult, half: str, pairs: list[PairResult]) -> str:
+        figures = headline_figures(pairs)
+        cells = []
+        for c in columns:
+            v = figures[c]
+            text = str(v) if isinstance(v, int) else _f(v) + (" s" if c.startswith("p50") and v is not None else "")
+            cells.append(text + _met(c, v))
+        return f"| {r.config.set} | {label} | {half} | " + " | ".join(cells) + " |"
+
+    ordered = sorted(results, key=lambda r: (r.config.set, r.config.system != "parlqa"))
+    for r in ordered:
         for half in HALVES:
             pairs = [p for p in r.pairs if p.half == half]
-            if not pairs:
-                continue
-            figures = headline_figures(pairs)
-            cells = []
-            for c in columns:
-                v = figures[c]
-                text = str(v) if isinstance(v, int) else _f(v) + (" s" if c.startswith("p50") and v is not None else "")
-                cells.append(text + _met(c, v))
-            lines.append(f"| {r.config.set} | {_system(r)} | {half} | " + " | ".join(cells) + " |")
+            if pairs:
+                lines.append(row(_system(r), r, half, pairs))
+        if r.config.system != "baseline":
+            continue
+        # where the baseline answered a stated subset, parlqa on exactly those questions too
+        asked = {p.id for p in r.pairs}
+        for other in ordered:
+            if other.config.system == "parlqa" and other.config.set == r.config.set:
+                same = [p for p in other.pairs if p.id in asked]
+                if 0 < len(same) < len([p for p in other.pairs if p.half in {q.half for q in r.pairs}]):
+                    lines.append(
+                        row(f"{_system(other)}, the baseline's {len(same)} questions", other, "held-out", same)
+                    )
     return lines
 
 

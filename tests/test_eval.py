@@ -267,8 +267,10 @@ def test_summarise_exact() -> None:
     assert m["judge_agreement"] == 0.5 and m["judge_agreement_n"] == 2
     assert m["p50_retrieve"] == pytest.approx(0.2) and m["p50_first_token"] == pytest.approx(2.0)
     kinds = by_kind(_synthetic())
-    assert kinds["factoid"] == {"n": 2, "correct": 0.5}
-    assert kinds["unanswerable"] == {"n": 2, "correct": 0.5}
+    assert kinds["factoid"] == {"n": 2, "correct": 0.5, "key_facts": 0.5, "cite_p": None, "cite_r": 1.0,
+                                "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
+    assert kinds["unanswerable"] == {"n": 2, "correct": 0.5, "key_facts": None, "cite_p": None, "cite_r": None,
+                                     "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
 
 
 def test_report_from_run_files(tmp_path: Path) -> None:
