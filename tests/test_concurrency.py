@@ -88,7 +88,13 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
                 outcomes["busy"] += 1
             else:
                 assert hits[0].doc_id == "000_73a33f3ed1e0367a"
-                assert not answer.refused and answer.citations
+                # the tiny model's draft is shown when the verifier finds it stated, else the closest passages are
+                assert answer.citations and "000_73a33f3ed1e0367a" in answer.cited_doc_ids()
+                assert (
+                    ("2013" in answer.text)
+                    if not answer.refused
+                    else any("2013" in c.passage for c in answer.citations)
+                )
                 outcomes["answered"] += 1
         _, stderr = writer.communicate(timeout=600)
     finally:

@@ -331,7 +331,8 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     assert config["config"]["model"] == "tiny" and config["judge"] == "tiny"
     assert (m["n"], m["answerable"], m["unanswerable"]) == (4, 3, 1)
     for key, value in m.items():
-        if key.startswith(("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n")):
+        if key.startswith(("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n",
+                           "shown", "withheld")):  # fmt: skip
             continue
         assert value is None or 0.0 <= value <= 1.0 or (key == "judge_kappa" and -1.0 <= value <= 1.0), key
     refused = [p for p in pairs if p["refused"]]

