@@ -208,7 +208,8 @@ def ask(
     console.print("\n[bold]Sources[/bold]")
     _print_sources(answer.citations)
     timings = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in answer.timings.items())
-    err.print(f"[dim]{escape(str(answer.model))}: {timings}[/dim]")
+    source = answer.model or "answered from the record's fields"
+    err.print(f"[dim]{escape(source)}: {timings}[/dim]")
 
 
 @app.command("eval")
