@@ -224,7 +224,3 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
         dropped.append(AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note))
     return Verification(kept, dropped)
 
-
-def is_bare_markers(text: str) -> bool:
-    """True for an answer that is only markers and punctuation, e.g. '[1] [2] [3]'."""
-    return not re.sub(r"\[\d+\]|[\s.,;:]", "", plain(text))
