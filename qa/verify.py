@@ -3,11 +3,10 @@ beside the sentence's subject. A sentence that fails is re-cited to a source tha
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, plain, stem, years_in
+from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, stem, years_in
 from qa.question import subject_terms
 from qa.types import AnswerSentence
 
@@ -223,4 +222,3 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
             note = "it only repeats the question"
         dropped.append(AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note))
     return Verification(kept, dropped)
-
