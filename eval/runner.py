@@ -197,18 +197,7 @@ def _baseline_answer(baseline, pair: EvalPair, config: RunConfig, half: str | No
     from qa.sentences import sentences as split
 
     answer = baseline.ask(pair.question)
-    result = PairResult(
-        id=pair.id,
-        kind=pair.kind.value,
-        half=half,
-        question=pair.question,
-        reference_answer=pair.reference_answer,
-        key_facts=pair.key_facts,
-        source_ids=pair.source_ids,
-        ranked=answer.cited,
-        context=answer.cited,
-        timings={k: round(v, 4) for k, v in answer.timings.items()},
-    )
+    result = _pair_result(pair, half, answer.cited, answer.cited, answer.timings)
     result.answer = answer.text
     result.refused = answer.refused
     result.refusal_reason = "the model said it does not know" if answer.refused else None
@@ -224,6 +213,11 @@ def _base_result(
     bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict, half: str | None = None
 ) -> PairResult:
     ranked = bot.retrieve(pair.question, k=RANK_DEPTH, mode=config.retrieval)
+    return _pair_result(pair, half, dedupe(h.doc_id for h in ranked)[:RANKED_DOCS], dedupe(context), timings)
+
+
+def _pair_result(pair: EvalPair, half: str | None, ranked: list[str], context: list[str], timings: dict) -> PairResult:
+    """A question's result before its answer is filled in: the pair's fields, its ranking and its timings."""
     return PairResult(
         id=pair.id,
         kind=pair.kind.value,
@@ -232,8 +226,8 @@ def _base_result(
         reference_answer=pair.reference_answer,
         key_facts=pair.key_facts,
         source_ids=pair.source_ids,
-        ranked=dedupe(h.doc_id for h in ranked)[:RANKED_DOCS],
-        context=dedupe(context),
+        ranked=ranked,
+        context=context,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
 
@@ -374,18 +368,17 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                 if not options.retrieval_only:
                     unload_models()
             if "baseline" in options.systems and not options.retrieval_only:
-                out += _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo)
+                out += _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, required)
             del bot
             gc.collect()
     return out
 
 
-def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo) -> list[ConfigResult]:
+def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, required) -> list[ConfigResult]:
     """The LangChain tutorial recipe over its own index of the corpus (commons: the fixed subset)."""
     from eval.baseline import BaselineRAG
     from eval.corpora import corpus_paths
 
-    required = {s for p in load_pairs(name) for s in p.source_ids}
     paths = corpus_paths(corpus, options.eval_dir, required)
     results = []
     for model in models:

@@ -30,9 +30,9 @@ class SourceWindow:
             return self.before is not None and not self.own_names and any(_anchored(n, self.before) for n in names)
         if not terms:
             return True
-        if _terms_present(terms, self.evidence) > 0:
+        if self.evidence.term_share(terms) > 0:
             return True
-        return self.before is not None and not self.own_names and _terms_present(terms, self.before) > 0
+        return self.before is not None and not self.own_names and self.before.term_share(terms) > 0
 
     @property
     def own_names(self) -> bool:
@@ -84,10 +84,6 @@ def _anchored(name: Fact, evidence: Evidence) -> bool:
     return bool(words) and evidence.term_share(words) >= 0.5
 
 
-def _terms_present(terms: list[str], evidence: Evidence) -> float:
-    return evidence.term_share(terms)
-
-
 @dataclass(frozen=True)
 class Asked:
     """What the question itself states: values that are not the answer's claims, and the periods (years,
@@ -130,7 +126,7 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
     missing = [f for f in facts if not source.whole.has(f)]
-    overlap = _terms_present(terms, source.whole)
+    overlap = source.whole.term_share(terms)
     quotes: list[SourceSentence] = []
     for fact in values:
         if fact in missing:
@@ -145,13 +141,13 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
         if not beside:
             missing.append(fact)
             continue
-        best = max(beside, key=lambda w: _terms_present(terms, w.evidence))
+        best = max(beside, key=lambda w: w.evidence.term_share(terms))
         if best.sentence is not None and best.sentence not in quotes:
             quotes.append(best.sentence)
     if not values and not (set(map(stem, terms)) - asked.stems):
         return Check(False, [], [], overlap, restates=True)  # nothing the question did not already say
     if not values:
-        scored = [(w, _terms_present(terms, w.evidence)) for w in source.windows if w.sentence is not None]
+        scored = [(w, w.evidence.term_share(terms)) for w in source.windows if w.sentence is not None]
         best_window, best_overlap = max(scored, key=lambda item: item[1], default=(None, 0.0))
         if best_window is not None and best_overlap > 0:
             quotes.append(best_window.sentence)
