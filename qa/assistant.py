@@ -32,7 +32,7 @@ from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
-from qa.verify import VerifiedSentence, verify
+from qa.verify import DECLINED, VerifiedSentence, verify
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
 
@@ -385,6 +385,8 @@ class Assistant:
                 v.sentence.model_copy(update={"note": f"it states no {kind.value}"}) for v in checked.kept
             ]
             checked.kept = []
+        if not checked.kept and checked.dropped and all(d.note == DECLINED for d in checked.dropped):
+            return self._refusal(prepared, "the model found no answer in the passages", timings, model)
         if not checked.kept:
             # Nothing the sources state survives: refuse, and show the closest passages instead.
             reason = "no sentence of the model's answer is stated by the passages"

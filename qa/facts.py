@@ -214,6 +214,21 @@ def financial_years_in(text: str) -> set[str]:
     return out
 
 
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"}
+_NUMBER_WORD = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|twenty|thirty|forty|fifty)\b(?![- ](?:year|month|week|day)s?[- ]old)",
+    re.IGNORECASE,
+)  # "four times" states 4 as surely as "4 times" ("one" is left out: "one of the", "one-to-one")
+MONEY_AS_NUMBER_MIN = 10_000  # "£100 million" may be written "100 million"; "£101" is not "101 participants"
+
+
 def money_in(text: str) -> set[str]:
     return {_amount(m[1], m[2]) for m in _MONEY.finditer(text)}
 
@@ -223,6 +238,7 @@ def numbers_in(text: str) -> set[str]:
     out = {m[1].replace(",", "") + (f".{m[2]}" if m[2] else "") for m in _NUMBER.finditer(text)}
     for m in re.finditer(r"(\d[\d,]*(?:\.\d+)?)\s?(billion|million|thousand)\b", text, re.IGNORECASE):
         out.add(_amount(m[1], m[2]))
+    out |= {NUMBER_WORDS[m[0].lower()] for m in _NUMBER_WORD.finditer(text)}
     return out | money_in(text)
 
 
@@ -318,7 +334,9 @@ class Evidence:
             case FactType.YEAR:
                 return fact.value in self.years
             case FactType.MONEY:
-                return fact.value in self.money or fact.value in self.numbers
+                return fact.value in self.money or (
+                    fact.value in self.numbers and float(fact.value) >= MONEY_AS_NUMBER_MIN
+                )
             case FactType.NUMBER:
                 return fact.value in self.numbers
             case FactType.NAME:

@@ -3,14 +3,31 @@ beside the sentence's subject. A sentence that fails is re-cited to a source tha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qa.context import Passage, SourceSentence
 from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, stem, years_in
-from qa.question import subject_terms
+from qa.question import FactKind, analyse, subject_terms
 from qa.types import AnswerSentence
 
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
+DECLINES = re.compile(
+    r"\b(?:the|these|provided|given)\s+(?:\w+\s+)?(?:sources?|context|passages?|documents?|texts?)\b[^.]*?"
+    r"\b(?:do(?:es)? not|don't|doesn't|did not|cannot|can't|fails? to)\b"
+    r"|\b(?:sources?|context|passages?)\b[^.]*?\bno (?:information|mention|details?)\b"
+    r"|\bnot (?:mentioned|specified|stated|provided|given) in the (?:sources?|context|passages?)\b"
+    r"|\bI (?:do not|don't) know\b",
+    re.IGNORECASE,
+)  # the model saying the sources lack the answer, in its own words rather than the refusal sentinel
+
+
+DECLINED = "it says the sources do not answer"
+
+
+def declines(text: str) -> bool:
+    """Whether an answer sentence says the sources do not answer ("The sources do not mention its budget.")."""
+    return bool(DECLINES.search(text))
 
 
 @dataclass
@@ -93,6 +110,7 @@ class Asked:
     years: frozenset[str] = frozenset()
     financial_years: frozenset[str] = frozenset()
     stems: frozenset[str] = frozenset()  # of the question's content words
+    asks_date: bool = False  # "When did …?": a date must be stated about the subject, not be the record's own
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -101,7 +119,9 @@ class Asked:
         fys = financial_years_in(question)
         years = {str(y) for y in years_in(question)} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
         stems = frozenset(stem(t) for t in subject_terms(question))
-        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys), stems)
+        analysis = analyse(question)
+        asks_date = analysis.fact_kind is FactKind.DATE and not analysis.is_metadata
+        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys), stems, asks_date)
 
     def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
@@ -133,7 +153,8 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
             continue
         # the fact must sit beside the sentence's subject: one of its names, or else one of its content words
         header = source.windows[0]
-        if header.evidence.has(fact) and fact.type in (FactType.DATE, FactType.MONTH, FactType.YEAR):
+        dated = fact.type in (FactType.DATE, FactType.MONTH, FactType.YEAR)
+        if dated and not asked.asks_date and header.evidence.has(fact):
             continue  # the record's own date ("answered on 21 December 2016") is about the record as a whole
         beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
         if fact.type in (FactType.NUMBER, FactType.MONEY):
@@ -197,6 +218,9 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
     kept: list[VerifiedSentence] = []
     dropped: list[AnswerSentence] = []
     for text, markers in sentences:
+        if declines(text):
+            dropped.append(AnswerSentence(text=text, markers=markers, supported=False, support=0.0, note=DECLINED))
+            continue
         cited = [m for m in markers if m in evidence]
         checks = {m: check_sentence(text, evidence[m], given) for m in cited}
         good = [m for m in cited if checks[m].supported]

@@ -12,7 +12,7 @@ from qa.question import AskedField, FactKind, analyse
 from qa.refusal import RefusalThresholds, decide, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
-from qa.verify import verify
+from qa.verify import DECLINED, declines, verify
 
 LOOSE = RefusalThresholds(similarity=0.3, name_coverage=0.5, colocation=0.5)
 
@@ -221,3 +221,48 @@ def test_office_holders_count_as_people():
     assert kind_present(FactKind.PERSON, "It is chaired by the Secretary of State for Education.")
     assert kind_present(FactKind.PERSON, "Sir Roger Singleton was appointed.")
     assert not kind_present(FactKind.PERSON, "It is funded by the Department for Education.")
+
+
+def test_a_sentence_saying_the_sources_do_not_answer_is_dropped():
+    sentences = [
+        ("The Early Intervention Foundation was set up in 2013.", [1]),
+        ("The sources do not mention its budget.", [1]),
+    ]
+    result = verify(sentences, [EIF])
+    assert [v.sentence.text for v in result.kept] == [sentences[0][0]]
+    assert result.dropped[0].note == DECLINED
+    # an answer's own negative statement is an answer, not a decline
+    assert not declines("The Department does not hold this information centrally.")
+    assert declines("This is not mentioned in the sources.")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who chairs the Child Protection Taskforce?", FactKind.PERSON),
+        ("Who was the government's first chief adviser on the safety of children?", FactKind.PERSON),
+        ("Who are the three safeguarding partners?", FactKind.OTHER),
+        ("Who should report concerns about a child?", FactKind.OTHER),
+    ],
+)
+def test_who_asks_for_a_person_only_when_one_is_meant(question, kind):
+    assert analyse(question).fact_kind is kind
+
+
+def test_a_when_question_needs_the_date_stated_not_the_records_own():
+    trust = passage(
+        3,
+        "Where performance is poor, such as Doncaster, we have put in place new trust arrangements.",
+        date_answered="2015-07-14",
+    )
+    asked = "When did the Doncaster children's services trust start operating?"
+    assert not verify([("The Doncaster trust started operating in 2015.", [3])], [trust], asked).kept
+    assert verify(
+        [("The Doncaster trust started operating in 2015.", [3])], [trust], "What is the Doncaster trust?"
+    ).kept
+
+
+def test_number_words_and_amounts_are_facts():
+    assert not verify([("The Taskforce meets four times a year.", [2])], [INNOVATION]).kept
+    assert not verify([("The government gave £53 to the programme.", [2])], [INNOVATION]).kept
+    assert verify([("The Innovation Programme invested over £100 million in 53 projects.", [2])], [INNOVATION]).kept

@@ -449,3 +449,11 @@ def test_gradio_client_ask(real_app):
     assert refusal["refused"] is True
     with pytest.raises(AppError, match="since"):
         client.predict(EIF_QUESTION, '{"since": "yesterday"}', 0, "", "", api_name="/ask")
+
+
+def test_the_streamed_draft_is_marked_unchecked_and_escaped():
+    from ui import render
+
+    html = render.streaming_html([], [], "The fund was <b>£5m</b> [1]")
+    assert "Draft: being checked against the sources" in html and "pq-draft" in html
+    assert "<b>" not in html and "&lt;b&gt;" in html

@@ -92,7 +92,8 @@ def streaming_html(extract: Sequence[ExtractSentence], known: Iterable[int], par
     """The message while the model writes: the extract, then the answer so far."""
     parts = [extract_html(extract, known)] if extract else []
     writing = linkify(partial, known) if partial.strip() else '<span class="pq-muted">Writing the answer…</span>'
-    parts.append(f'<div class="pq-answer pq-writing"><div class="pq-label">Answer</div>{writing}</div>')
+    label = "Draft: being checked against the sources"  # every sentence is verified before the answer is shown
+    parts.append(f'<div class="pq-answer pq-writing pq-draft"><div class="pq-label">{label}</div>{writing}</div>')
     return f'<div class="pq-msg">{"".join(parts)}</div>'
 
 

@@ -15,6 +15,7 @@ CSS = """
 .pq-extract summary { cursor: pointer; font-size: 0.85rem; opacity: 0.8; }
 .pq-extract-list { margin: 4px 0 0 0 !important; padding-left: 18px !important; }
 .pq-extract-list li { margin: 2px 0 !important; }
+.pq-draft { opacity: 0.75; font-style: italic; }
 .pq-writing::after { content: "▍"; animation: pq-blink 1s steps(1) infinite; }
 @keyframes pq-blink { 50% { opacity: 0; } }
 .pq-answer { line-height: 1.55; }
