@@ -104,7 +104,7 @@ def served(server, tmp_path_factory):
     """The default corpus and three generated answers, indexed into the server."""
     root = tmp_path_factory.mktemp("served")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS_DIR, corpus, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(CORPUS_DIR, corpus)
     facts = write_question_sheets(corpus, 3, seed=11, prefix="served")
     data_dir = root / "data"
     first = run_parlqa("index", str(corpus), data_dir=data_dir, **server.env)
