@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR
+from conftest import CORPUS_DIR, EIF_DOC
+from fixtures.chat_process import ChatProcess, start_chat, stop_chat
+from fixtures.chroma_server import start_server, stop_server
 from fixtures.index_runs import run_parlqa
 
 from index.freshness import GenerationWatch, IndexVersion, LiveIndex
@@ -146,3 +148,74 @@ def test_an_assistant_serves_what_another_process_indexes(own_index):
     assert removed.returncode == 0 and "1 removed" in removed.stdout, removed.stderr[-2000:]
     for mode in ("dense", "bm25", "hybrid"):
         assert YOUTH_DOC not in {h.doc_id for h in bot.retrieve(YOUTH_QUESTION, k=3, mode=mode)}, mode
+
+
+# a running chat, and parlqa index beside it -----------------------------------------------------------------
+
+EIF_QUESTION = "When was the Early Intervention Foundation set up?"
+
+
+def _ask(chat: ChatProcess, question: str) -> tuple[dict, set[str], str]:
+    """The /ask reply, the ids it cites, and the text it shows with its cited passages."""
+    reply = chat.client().predict(question, "", 3, "tiny", "", api_name="/ask")
+    cited = {c["doc_id"] for c in reply["citations"]}
+    shown = " ".join([reply["text"], *(c["passage"] for c in reply["citations"])])
+    return reply, cited, shown
+
+
+def _documents(chat: ChatProcess) -> int:
+    return chat.client().predict(api_name="/status")["documents"]
+
+
+def _follow_an_index_run(chats: list[ChatProcess], corpus: Path, data_dir: Path, **env: str) -> None:
+    """Ask each chat first, add a document with ``parlqa index`` beside them, then delete it and index again."""
+    for chat in chats:
+        _, cited, shown = _ask(chat, EIF_QUESTION)  # loads the readers
+        assert EIF_DOC in cited and "2013" in shown
+        _, cited, _ = _ask(chat, YOUTH_QUESTION)
+        assert YOUTH_DOC not in cited
+        assert _documents(chat) == 5
+
+    shutil.copy(FIXTURES / "youth_clubs_fund.txt", corpus / "youth_clubs_fund.txt")
+    added = run_parlqa("index", str(corpus), data_dir=data_dir, **env)
+    assert added.returncode == 0 and "1 added" in added.stdout, added.stderr[-3000:]
+    for chat in chats:
+        reply, cited, shown = _ask(chat, YOUTH_QUESTION)
+        assert YOUTH_DOC in cited, reply
+        assert reply["citations"][0]["doc_id"] == YOUTH_DOC and "43.7 million" in shown
+        assert _documents(chat) == 6
+
+    (corpus / "youth_clubs_fund.txt").unlink()
+    removed = run_parlqa("index", str(corpus), data_dir=data_dir, **env)
+    assert removed.returncode == 0 and "1 removed" in removed.stdout, removed.stderr[-3000:]
+    for chat in chats:
+        reply, cited, shown = _ask(chat, YOUTH_QUESTION)
+        assert YOUTH_DOC not in cited and "43.7 million" not in shown, reply
+        assert _documents(chat) == 5
+
+
+def test_a_running_chat_serves_what_parlqa_index_adds_and_removes(own_index, tmp_path):
+    settings, corpus = own_index
+    chat = start_chat(settings.data_dir, tmp_path / "chat.log")
+    try:
+        _follow_an_index_run([chat], corpus, settings.data_dir)
+    finally:
+        stop_chat(chat.proc)
+
+
+def test_two_chats_on_a_chroma_server_serve_what_parlqa_index_adds_and_removes(tmp_path):
+    server = start_server(tmp_path / "db", tmp_path / "chroma.log")
+    chats: list[ChatProcess] = []
+    try:
+        corpus = tmp_path / "corpus"
+        shutil.copytree(CORPUS_DIR, corpus)
+        data_dir = tmp_path / "data"
+        first = run_parlqa("index", str(corpus), data_dir=data_dir, **server.env)
+        assert first.returncode == 0 and "5 added" in first.stdout, first.stderr[-3000:]
+        chats = [start_chat(data_dir, tmp_path / f"chat-{i}.log", **server.env) for i in range(2)]
+        _follow_an_index_run(chats, corpus, data_dir, **server.env)
+        assert not (data_dir / "chroma").exists()  # the vectors stayed on the server
+    finally:
+        for chat in chats:
+            stop_chat(chat.proc)
+        stop_server(server.proc)
