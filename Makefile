@@ -33,6 +33,7 @@ bench: setup
 	$(PY) bench/encoder_compare.py
 	$(PY) bench/index_scale.py --docs 5000 --keep .parlqa/bench-5k
 	$(PY) bench/query_latency.py --data-dir .parlqa/bench-5k
+	$(PY) bench/freshness.py --data-dir .parlqa/bench-5k
 	$(PY) bench/chat_memory.py --data-dir .parlqa/bench-5k
 
 models-base:

@@ -14,9 +14,13 @@ from corpus.types import Document
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent
+DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent / "documents"
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+# Program files met in a folder are passed over (counted, not reported as bad input): a folder that holds a
+# Python package beside its documents is still a good folder.
+CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyi", ".pyd", ".so")
+CODE_FOLDERS = ("__pycache__",)
 MAX_TEXT_BYTES = 5_000_000
 
 
@@ -37,6 +41,7 @@ class LoadReport:
 
     files: int = 0
     documents: int = 0
+    code_files: int = 0  # program files found in folders and passed over
     problems: list[LoadProblem] = field(default_factory=list)
     warnings: list[LoadProblem] = field(default_factory=list)
 
@@ -46,7 +51,7 @@ class LoadReport:
 
 
 def default_corpus_files() -> list[Path]:
-    """The five documents shipped in ``corpus/``."""
+    """The five documents shipped in ``corpus/documents/``."""
     return sorted(DEFAULT_CORPUS_DIR.glob("*.txt"))
 
 
@@ -58,14 +63,27 @@ def _is_text(path: Path) -> bool:
     return path.suffix.lower() in TEXT_SUFFIXES
 
 
-def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
-    """Expand folders into their corpus files (sorted); name the paths that do not exist or are not corpus files."""
+def _is_code(relative: Path) -> bool:
+    return relative.suffix.lower() in CODE_SUFFIXES or any(part in CODE_FOLDERS for part in relative.parts)
+
+
+def discover_files(paths: Iterable[Path], report: LoadReport | None = None) -> tuple[list[Path], list[LoadProblem]]:
+    """Expand folders into their corpus files (sorted); name the paths that do not exist or are not corpus files.
+
+    In a folder, hidden files are passed over in silence and program files are counted in ``report.code_files``;
+    a program file named on its own is a problem like any other file that is not a document.
+    """
     found: list[Path] = []
     problems: list[LoadProblem] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                relative = child.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if _is_code(relative):
+                    if report is not None:
+                        report.code_files += 1
                     continue
                 if _is_jsonl(child) or _is_text(child):
                     found.append(child)
@@ -151,7 +169,7 @@ def _utf8_name(path: Path) -> bool:
 
 def iter_documents(paths: Iterable[Path], report: LoadReport) -> Iterator[Document]:
     """Stream Documents from files and folders; problems and warnings are added to ``report``."""
-    files, problems = discover_files(paths)
+    files, problems = discover_files(paths, report)
     report.problems.extend(problems)
     for path in files:
         report.files += 1

@@ -309,7 +309,7 @@ def _corpora_note(results: list[ConfigResult]) -> list[str]:
     docs = {r.config.corpus: r.documents for r in results}
     lines = []
     if "default" in docs:
-        lines.append(f"- **default**: the {docs['default']} documents shipped in `corpus/`.")
+        lines.append(f"- **default**: the {docs['default']} documents shipped in `corpus/documents/`.")
     if "commons-full" in docs:
         lines.append(
             f"- **commons-full**: the whole shared file `written_questions_commons_2023_2026.jsonl.gz` "

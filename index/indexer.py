@@ -37,6 +37,7 @@ class IndexResult:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    moved: int = 0  # of the unchanged: now read from another file
     chunks_embedded: int = 0
     chunks_deleted: int = 0
     repaired: int = 0
@@ -127,7 +128,7 @@ class Indexer:
         t0 = timer()
         known = self.manifest.document_hashes()
         pending: dict[str, tuple[Document, str]] = {}
-        moved: dict[str, str | None] = {}  # unchanged documents now read from another file
+        moved: dict[str, tuple[str | None, str | None]] = {}  # unchanged documents now read from another file
         seen: set[str] = set()
         for doc in iter_documents(paths, result.report):
             seen.add(doc.id)
@@ -137,13 +138,14 @@ class Indexer:
                 pending.pop(doc.id, None)
                 moved.pop(doc.id, None)
                 if _source(doc) != previous[1]:
-                    moved[doc.id] = _source(doc)
+                    moved[doc.id] = (_source(doc), doc.source_path)
                 continue
             moved.pop(doc.id, None)
             pending[doc.id] = (doc, "updated" if previous else "added")
         if moved:
             # so that deleting the file later removes them; their texts and vectors are unchanged
             self.manifest.set_sources(moved)
+        result.moved = len(moved)
         result.documents_seen = len(seen)
         result.unchanged = len(seen) - len(pending)
         result.seconds["load"] = timer() - t0

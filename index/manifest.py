@@ -113,12 +113,21 @@ class Manifest:
             )
             self._bump()
 
-    def set_sources(self, sources: dict[str, str | None]) -> None:
-        """Record the file each document is now read from (its chunks are unchanged)."""
+    def set_sources(self, sources: dict[str, tuple[str | None, str | None]]) -> None:
+        """Record the file each document is now read from: doc_id → (resolved path, for the documents row; path as
+        read, for its chunks' metadata). Texts and vectors are unchanged; a new generation, so readers cite the new
+        file."""
         with self.db:
             self.db.executemany(
-                "UPDATE documents SET source = ? WHERE doc_id = ?", [(s, d) for d, s in sources.items()]
+                "UPDATE documents SET source = ? WHERE doc_id = ?", [(r, d) for d, (r, _) in sources.items()]
             )
+            sql = "SELECT chunk_id, doc_id, metadata FROM chunks WHERE doc_id IN ({marks})"
+            rows = list(self._rows_in(sql, sources))
+            self.db.executemany(
+                "UPDATE chunks SET metadata = ? WHERE chunk_id = ?",
+                [(json.dumps({**json.loads(meta), "source": sources[doc_id][1]}), cid) for cid, doc_id, meta in rows],
+            )
+            self._bump()
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         doc_ids = list(doc_ids)

@@ -8,6 +8,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.rust import RustBindingsAPI
 from chromadb.config import Settings as ChromaSettings
 
 from index.chunking import Chunk
@@ -53,15 +54,30 @@ class ChunkStore:
     def __init__(self, settings: Settings, client: ClientAPI | None = None):
         self.settings = settings
         self.client = client or make_client(settings)
+        self.collection: Collection = self._open_collection()
+        self._max_batch = max(1, min(self.client.get_max_batch_size(), 4096))
+
+    def _open_collection(self) -> Collection:
         try:
-            self.collection: Collection = self.client.get_or_create_collection(
-                settings.collection,
+            return self.client.get_or_create_collection(
+                self.settings.collection,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
         except Exception as exc:
-            raise StoreUnavailableError(f"cannot open collection {settings.collection!r}: {exc}") from exc
-        self._max_batch = max(1, min(self.client.get_max_batch_size(), 4096))
+            raise StoreUnavailableError(f"cannot open collection {self.settings.collection!r}: {exc}") from exc
+
+    def reopen(self) -> None:
+        """Read the collection as it is now, with what other processes wrote since it was opened.
+
+        A server answers from its latest state; the collection is looked up again. The embedded client keeps the
+        vector index in memory and never reads another process's writes into it, so its store is opened afresh
+        (for every client of this process on this folder; a call in flight finishes on the old one).
+        """
+        server = getattr(self.client, "_server", None)
+        if not self.settings.chroma_host and isinstance(server, RustBindingsAPI):
+            server.start()
+        self.collection = self._open_collection()
 
     def claim(self, index_id: str) -> None:
         """Mark the collection as the index ``index_id``'s; refuse one that another index writes.

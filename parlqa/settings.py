@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
     max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
+    index_check_interval: float = Field(
+        1.0,
+        ge=0.0,
+        description="Seconds a reader (chat, API, eval) trusts the index version it last read before it checks the "
+        "manifest again; what another process indexes is served from the first search at most this long after it "
+        "ends (0: check on every search).",
+    )
     # The three refusal thresholds are fitted on the fit half of the default eval set (parlqa eval --fit-refusal,
     # docs/eval/refusal-fit.json): the most near-miss refusals while refusing at most 5% of answerable questions.
     refusal_threshold: float = Field(

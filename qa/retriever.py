@@ -15,8 +15,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from index.freshness import LiveIndex
 from index.lexical import ChunkColumns, LexicalIndex
-from index.manifest import Manifest
 from index.store import ChunkStore
 from parlqa.settings import Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
@@ -62,23 +62,20 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     filters: Filters | None = None
 
-    _lexical: LexicalIndex | None = PrivateAttr(default=None)
-    _manifest: Manifest | None = PrivateAttr(default=None)
+    _live: LiveIndex | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
-    # the lexical index follows the manifest's generation, so a re-index is picked up without a restart
-    def lexical(self) -> LexicalIndex:
+    @property
+    def live(self) -> LiveIndex:
+        """The BM25 index and the store, following the index from one search to the next (no restart needed)."""
         with self._lock:
-            if self._manifest is None:
-                self._manifest = Manifest(self.settings.manifest_path)
-            generation = self._manifest.generation
-            if self._lexical is None or self._lexical.generation != generation:
-                loaded = LexicalIndex.load(self.settings.bm25_dir)
-                if loaded is not None:
-                    self._lexical = loaded
-            if self._lexical is None:
-                self._lexical = LexicalIndex.build([], 0)
-            return self._lexical
+            if self._live is None:
+                self._live = LiveIndex(self.settings, self.store)
+            return self._live
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index at the index's latest version (checked at most every ``index_check_interval`` s)."""
+        return self.live.lexical()
 
     def search(
         self,

@@ -14,7 +14,7 @@ from parlqa.offline import configure_environment
 configure_environment()
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS_DIR = REPO / "corpus"
+CORPUS_DIR = REPO / "corpus" / "documents"
 SHARED_DATA = REPO.parent / "shared" / "data" / "written_questions_commons_2023_2026.jsonl.gz"
 EIF_DOC = "000_73a33f3ed1e0367a"
 LORDS_DOC = "001_49094da6f0fad395"

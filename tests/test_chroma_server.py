@@ -3,84 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS_DIR, EIF_DOC
+from fixtures.chroma_server import HOST, free_port, start_server, stop_server
 from fixtures.index_runs import run_parlqa
 from fixtures.synthetic import write_question_sheets
 
 from index.manifest import Manifest
-
-HOST = "127.0.0.1"
-
-
-def chroma_cli() -> str | None:
-    beside = Path(sys.executable).with_name("chroma")
-    return str(beside) if beside.exists() else shutil.which("chroma")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    port: int
-    path: Path
-    proc: subprocess.Popen
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"PARLQA_CHROMA_HOST": HOST, "PARLQA_CHROMA_PORT": str(self.port)}
-
-    def client(self):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        return chromadb.HttpClient(host=HOST, port=self.port, settings=ChromaSettings(anonymized_telemetry=False))
-
-
-def start_server(path: Path, log: Path, timeout: float = 60) -> Server:
-    """``chroma run`` on a free loopback port; returns once its heartbeat answers."""
-    cli = chroma_cli()
-    if cli is None:
-        pytest.skip("the chroma CLI is not installed")
-    port = free_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [cli, "run", "--path", str(path), "--host", HOST, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"chroma run exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/api/v2/heartbeat", timeout=1) as response:
-                if response.status == 200:
-                    return Server(port, path, proc)
-        except OSError:
-            time.sleep(0.2)
-    stop_server(proc)
-    pytest.fail(f"chroma run did not answer within {timeout}s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Terminate by pid, then kill when it lingers."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +37,7 @@ def served(server, tmp_path_factory):
     """The default corpus and three generated answers, indexed into the server."""
     root = tmp_path_factory.mktemp("served")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS_DIR, corpus, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(CORPUS_DIR, corpus)
     facts = write_question_sheets(corpus, 3, seed=11, prefix="served")
     data_dir = root / "data"
     first = run_parlqa("index", str(corpus), data_dir=data_dir, **server.env)

@@ -12,7 +12,7 @@ from eval.dataset import Kind, load_pairs
 from eval.metrics import fact_present
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS_DIR = REPO / "corpus"
+CORPUS_DIR = REPO / "corpus" / "documents"
 SHARED_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "written_questions_commons_2023_2026.jsonl.gz"
 MINIMUM = {"default": 40, "commons": 100}
 

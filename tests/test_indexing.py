@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import EIF_DOC
+from conftest import CORPUS_DIR, EIF_DOC
+from fixtures.index_runs import run_parlqa
 
 from index.indexer import Indexer
 from index.lexical import LexicalIndex
@@ -117,3 +119,56 @@ def test_dense_query_ranks_the_eif_answer_first(default_settings):
     manifest = Manifest(s.manifest_path)
     assert manifest.document_count() == 5
     manifest.close()
+
+
+def test_moving_the_documents_into_a_folder_keeps_their_ids(tmp_path):
+    """The shipped layout moved from ``corpus/*.txt`` to ``corpus/documents/``: nothing removed or added."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for path in sorted(CORPUS_DIR.glob("*.txt")):
+        shutil.copy(path, root / path.name)
+    (root / "__init__.py").write_text('"""A package beside its documents."""\n')
+    data_dir = tmp_path / "data"
+    first = run_parlqa("index", str(root), data_dir=data_dir)
+    assert first.returncode == 0 and "5 added" in first.stdout, first.stderr[-2000:]
+    assert "1 program files passed over" in first.stdout
+
+    (root / "documents").mkdir()
+    for path in sorted(root.glob("*.txt")):
+        path.rename(root / "documents" / path.name)
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "loader.cpython-311.pyc").write_bytes(b"\x00\x01compiled")
+    again = run_parlqa("index", str(root), data_dir=data_dir)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0 added, 0 updated, 0 removed, 5 unchanged (5 read from a new file); 0 chunks embedded" in again.stdout
+    assert "0 files skipped; 2 program files passed over" in again.stdout and "skipped:" not in again.stderr
+
+    manifest = Manifest(data_dir / "manifest.sqlite3")
+    try:
+        sources = {source for _, source in manifest.document_hashes().values()}
+        cited = {c.metadata["source"] for c in manifest.iter_chunks()}
+    finally:
+        manifest.close()
+    assert {Path(s).parent for s in sources} == {(root / "documents").resolve()}
+    assert {Path(s).parent for s in cited} == {root / "documents"}  # citations name the file where it is now
+    assert set(LexicalIndex.load(data_dir / "bm25").columns.ids) == {c.id for c in _chunks(data_dir)}
+
+
+def _chunks(data_dir: Path):
+    manifest = Manifest(data_dir / "manifest.sqlite3")
+    try:
+        return list(manifest.iter_chunks())
+    finally:
+        manifest.close()
+
+
+def test_the_shipped_folders_index_without_skipping(tmp_path):
+    """``parlqa index corpus/documents`` and ``parlqa index corpus`` (the package folder) both exit 0."""
+    data_dir = tmp_path / "data"
+    documents = run_parlqa("index", str(CORPUS_DIR), data_dir=data_dir)
+    assert documents.returncode == 0, documents.stderr[-2000:]
+    assert "5 documents read from 5 files: 5 added" in documents.stdout and "0 files skipped." in documents.stdout
+    package = run_parlqa("index", str(CORPUS_DIR.parent), data_dir=data_dir)
+    assert package.returncode == 0 and "skipped:" not in package.stderr, package.stderr[-2000:]
+    assert "0 added, 0 updated, 0 removed, 5 unchanged; 0 chunks embedded" in package.stdout
+    assert "0 files skipped; " in package.stdout and "program files passed over" in package.stdout

@@ -353,7 +353,7 @@ def real_app(tmp_path_factory):
     from ui.app import launch
 
     corpus = tmp_path_factory.mktemp("corpus")
-    for path in sorted((REPO / "corpus").glob("*.txt")):
+    for path in sorted((REPO / "corpus" / "documents").glob("*.txt")):
         shutil.copy(path, corpus / path.name)
     shutil.copy(FIXTURES / "hostile_test_fund.txt", corpus / "hostile_test_fund.txt")
     settings = Settings(data_dir=tmp_path_factory.mktemp("ui-index"), model="tiny", max_new_tokens=96)

@@ -40,6 +40,7 @@ EXAMPLES = [
 QUEUE_SIZE = 256  # waiting requests; beyond this a new one is told the queue is full
 GENERATION = "generation"  # one concurrency group: the model is one llama.cpp context
 STREAM_INTERVAL = 0.08  # seconds between streamed updates of the chat
+STATUS_INTERVAL = 10  # seconds between refreshes of the status line (it is also refreshed after every answer)
 
 AssistantSource = Assistant | Settings | Callable[[], Assistant]
 
@@ -82,25 +83,30 @@ def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
     return "an unexpected error occurred", "The details are in the terminal running parlqa chat. Try asking again."
 
 
-def index_status(assistant: Assistant) -> str:
-    """The status line: how much is indexed, or that the index is being rebuilt."""
+def index_counts(settings: Settings) -> dict[str, int]:
+    """What the index holds now, from its manifest: {"documents": n, "passages": n}."""
     from index.manifest import Manifest
 
+    manifest = Manifest(settings.manifest_path)
+    try:
+        return {"documents": manifest.document_count(), "passages": manifest.chunk_count()}
+    finally:
+        manifest.close()
+
+
+def index_status(assistant: Assistant) -> str:
+    """The status line: how much is indexed, or that the index is being rebuilt."""
     s = assistant.settings
     if assistant.index_busy():
         return '<span class="pq-status-busy">The index is being rebuilt; answers may fail until it finishes.</span>'
     try:
-        manifest = Manifest(s.manifest_path)
-        try:
-            docs, chunks = manifest.document_count(), manifest.chunk_count()
-        finally:
-            manifest.close()
+        counts = index_counts(s)
     except Exception:  # noqa: BLE001 - the status line must never break the page
         log.exception("reading the index manifest")
         return '<span class="pq-status-busy">The index could not be read.</span>'
     return (
-        f'<span class="pq-status-ok">Ready: {docs} documents ({chunks} passages) indexed in '
-        f"{render.inert(s.data_dir)} · default model {render.inert(s.model)}</span>"
+        f'<span class="pq-status-ok">Ready: {counts["documents"]} documents ({counts["passages"]} passages) indexed '
+        f"in {render.inert(s.data_dir)} · default model {render.inert(s.model)}</span>"
     )
 
 
@@ -190,6 +196,16 @@ def build_app(source: AssistantSource) -> gr.Blocks:
             raise gr.Error(str(exc), print_exception=False) from None
         return answer.model_dump(mode="json", exclude={"hits"})
 
+    def index_state() -> dict:
+        """What the index holds now: {"documents": n, "passages": n, "indexing": whether parlqa index is writing it}.
+
+        What another process indexes is answered from the next question on, without restarting the chat.
+        """
+        return {**index_counts(settings), "indexing": provider.get().index_busy()}
+
+    def status_line() -> str:
+        return index_status(provider.get())
+
     def clear() -> tuple:
         return [], [], render.sources_html([]), ""
 
@@ -261,11 +277,15 @@ def build_app(source: AssistantSource) -> gr.Blocks:
             concurrency_limit=1,
             api_visibility="private",
             show_progress="hidden",
-        ).then(lambda: gr.Textbox(interactive=True), None, question, queue=False, api_visibility="private")
+        ).then(lambda: gr.Textbox(interactive=True), None, question, queue=False, api_visibility="private").then(
+            status_line, None, status, queue=False, api_visibility="private"
+        )
         clear_btn.click(clear, None, [chatbot, turns, sources, copy_box], queue=False, api_visibility="private")
         chatbot.clear(clear, None, [chatbot, turns, sources, copy_box], queue=False, api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_id=GENERATION, concurrency_limit=1)
-        demo.load(lambda: index_status(provider.get()), None, status, queue=False, api_visibility="private")
+        gr.api(index_state, api_name="status", queue=False)
+        demo.load(status_line, None, status, queue=False, api_visibility="private")
+        gr.Timer(STATUS_INTERVAL).tick(status_line, None, status, queue=False, api_visibility="private")
     return demo
 
 
