@@ -77,11 +77,11 @@ class Settings(BaseSettings):
     # Generation
     model: str = Field("base", description="Model preset name or a path to a GGUF file (base: best on the eval).")
     context_chars: int = Field(
-        800,
+        2000,
         ge=100,
-        description="Characters of source text shown to the model, all passages together: the sentences most "
-        "likely to answer. The prompt's size sets the first token (base reads about 80 prompt tokens a second on "
-        "2 cores).",
+        description="Characters of source text shown to the model, all passages together: for k = 3 nearly whole "
+        "passages, the sentences most likely to answer when they are longer. 2,000 against 800 lifted key facts "
+        "from 0.63 to 0.74 on the eval's fit half, for about 3 s more to the first token on 2 cores.",
     )
     max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
     n_ctx: int = Field(2048, ge=512, description="Model context window.")

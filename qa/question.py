@@ -176,7 +176,8 @@ _MONEY_CUE = re.compile(
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b", re.I)
 _PERSON_CUE = re.compile(
-    r"^\s*who\b(?!\s+(?:are|were|should|must|can|could|will|would|is responsible|are responsible))|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b",
+    r"^\s*who\b(?!\s+(?:are|were|should|must|can|could|will|would|is responsible))"
+    r"|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b",
     re.I,
 )  # "who are the safeguarding partners?" asks for bodies, not a person
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[‘'“\"]([^’'”\"]{3,80})[’'”\"](?=[\s?.,;:!]|$)")

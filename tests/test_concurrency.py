@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -76,10 +77,17 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
         stderr=subprocess.PIPE,
     )
     outcomes = {"answered": 0, "busy": 0, "seen_busy": 0}
+
+    def watch_lock() -> None:  # beside the questions, so a slow answer cannot hide the whole index run
+        while writer.poll() is None:
+            outcomes["seen_busy"] += bot.index_busy()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch_lock, daemon=True)
+    watcher.start()
     try:
         deadline = time.monotonic() + 600
         while writer.poll() is None and time.monotonic() < deadline:
-            outcomes["seen_busy"] += bot.index_busy()
             try:
                 hits = bot.retrieve("When was the Early Intervention Foundation set up?", k=3)
                 answer = bot.ask("When was the Early Intervention Foundation set up?")
@@ -97,6 +105,7 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
                 )
                 outcomes["answered"] += 1
         _, stderr = writer.communicate(timeout=600)
+        watcher.join(timeout=5)
     finally:
         if writer.poll() is None:
             writer.kill()
