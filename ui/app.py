@@ -335,7 +335,10 @@ def launch(
         assistant = Assistant(settings)
         say(f"Index ready in {time.perf_counter() - started:.1f} s.")
     settings = assistant.settings
-    say(f"Loading the model '{settings.model}'…")
+    if settings.llm_url:
+        say(f"Using the model '{settings.llm_model or settings.model}' on the model server at {settings.llm_url}…")
+    else:
+        say(f"Loading the model '{settings.model}'…")
     try:
         assistant.warm_up(settings.model)
     except (ModelError, ValueError, RuntimeError) as exc:  # a missing or unreadable model: pick another in the page
