@@ -177,6 +177,9 @@ def server_command(
         "False",
         "--use_mlock",
         "False",
+        # the server keeps logits of every context position by default: n_ctx x vocabulary floats (1.2 GB for base)
+        "--logits_all",
+        "False",
         "--verbose",
         "False",
     ]

@@ -46,11 +46,11 @@ class ModelServer:
         return self.log.read_text(errors="replace").count("POST /v1/chat/completions HTTP/1.1")
 
 
-def start_server(port: int, log: Path, timeout: float = 120) -> ModelServer:
-    """``parlqa serve-model --preset tiny`` on ``port``; returns once it lists its model."""
+def start_server(port: int, log: Path, timeout: float = 120, preset: str = "tiny") -> ModelServer:
+    """``parlqa serve-model --preset PRESET`` on ``port``; returns once it lists its model."""
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [str(PARLQA), "serve-model", "--preset", "tiny", "--port", str(port)],
+            [str(PARLQA), "serve-model", "--preset", preset, "--port", str(port)],
             env=parlqa_env(PARLQA_N_THREADS="1"),  # one thread: spinning threads crawl on busy cores
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -62,7 +62,7 @@ def start_server(port: int, log: Path, timeout: float = 120) -> ModelServer:
             pytest.fail(f"the model server exited with {proc.returncode}: {log.read_text(errors='replace')[-3000:]}")
         try:
             with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200 and "tiny" in response.read().decode():
+                if response.status == 200 and f'"{preset}"' in response.read().decode():
                     return ModelServer(url, proc, log)
         except OSError:
             time.sleep(0.3)
