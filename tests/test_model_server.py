@@ -260,3 +260,16 @@ def test_chat_shows_the_server_error_and_answers_once_it_is_up(default_settings,
         if server is not None:
             stop_chat(server.proc)
     assert "Traceback" not in (tmp_path / "chat.log").read_text(errors="replace")
+
+
+@needs_tiny
+def test_eval_with_an_unreachable_server_fails_in_one_line(tmp_path: Path) -> None:
+    url = f"http://{HOST}:{free_port()}/v1"
+    result = run_parlqa(
+        "eval", "--set", "default", "--model", "tiny", "--limit", "2", "--judge", "none",
+        "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "indexes"),
+        data_dir=tmp_path / "data", timeout=600, PARLQA_LLM_URL=url,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"error: the model server at {url} could not be reached (" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out" / "runs").exists()
