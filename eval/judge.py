@@ -73,12 +73,12 @@ class Judge:
 
     def __init__(self, model: str, cache_path: Path | None = None, settings=None):
         from parlqa.settings import Settings
-        from qa.llm import load_chat_model
+        from qa.llm import load_embedded_model
 
         base = settings or Settings()
         self.model_name = model
         self.identity = model_identity(model)
-        self.chat = load_chat_model(base.model_copy(update={"model": model, "n_ctx": JUDGE_N_CTX}), max_tokens=2)
+        self.chat = load_embedded_model(base.model_copy(update={"model": model, "n_ctx": JUDGE_N_CTX}), max_tokens=2)
         self.cache = VerdictCache(cache_path or default_cache_path())
         self.calls = 0
 

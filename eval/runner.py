@@ -136,13 +136,16 @@ class _Bar:
 
 
 def _validate(options: EvalOptions) -> None:
+    from parlqa.settings import Settings
     from qa.models import resolve_model
     from qa.retriever import RETRIEVAL_MODES
 
     bad = [m for m in options.retrievals if m not in RETRIEVAL_MODES]
     if bad:
         raise ValueError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {bad[0]!r}")
-    for name in [] if options.retrieval_only else [*options.models, *([options.judge] if options.judge else [])]:
+    served = Settings().llm_url is not None  # generation on a model server: only the judge is loaded here
+    models = [] if options.retrieval_only or served else options.models
+    for name in [*models, *([options.judge] if options.judge and not options.retrieval_only else [])]:
         resolve_model(name)
 
 
@@ -264,8 +267,7 @@ def evaluate_config(
     halves = halves or {}
     with PeakRss() as rss:
         if not retrieval_only:
-            _ = bot.chat_model(config.model).llama  # loaded outside the timed questions
-            bot.warm_up(config.model)
+            bot.warm_up(config.model)  # loaded outside the timed questions
         bar.start(config.label, len(pairs))
         for pair in pairs:
             half = halves.get(pair.id)

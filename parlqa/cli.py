@@ -1,4 +1,4 @@
-"""The ``parlqa`` command line: index, stats, ask, chat and eval."""
+"""The ``parlqa`` command line: index, stats, ask, chat, eval and serve-model."""
 
 from __future__ import annotations
 
@@ -251,6 +251,7 @@ def evaluate(
     from eval.dataset import DatasetError
     from eval.runner import EvalOptions, split_values
     from eval.runner import evaluate as run_evaluation
+    from qa.errors import ParlqaError
     from qa.models import ModelError
 
     defaults = Settings()
@@ -289,7 +290,7 @@ def evaluate(
                 fit(options, bar, echo)
                 return
             results = run_evaluation(options, bar, echo)
-    except (DatasetError, ModelError, ValueError) as exc:
+    except (DatasetError, ModelError, ParlqaError, ValueError) as exc:
         raise _fail(str(exc), 2) from None
     if not results:
         raise typer.Exit(0)
@@ -314,6 +315,47 @@ def chat(
         launch(_settings(data_dir, model=model, k=k), host=host, port=port, share=share)
     except (ParlqaError, ModelError, ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command("serve-model")
+def serve_model(
+    preset: Annotated[
+        str | None, typer.Option(help="Model preset (tiny, small, base) or a GGUF path (default: PARLQA_MODEL).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            help="Requests answered at once. llama-cpp-python's server answers one at a time, so only 1 is "
+            "accepted; for more, run one server per port, or llama.cpp's own llama-server --parallel N."
+        ),
+    ] = 1,
+) -> None:
+    """Serve the packaged model (sha256 checked) over the OpenAI protocol on loopback, for PARLQA_LLM_URL."""
+    import os
+    import sys
+
+    from qa.models import ModelError
+    from qa.remote_llm import server_command
+
+    if parallel != 1:
+        raise _fail(
+            f"--parallel {parallel}: llama-cpp-python's server answers one request at a time; start one "
+            "serve-model per port (and spread the chat processes over them), or run llama.cpp's llama-server "
+            "with --parallel N",
+            2,
+        )
+    settings = _settings(model=preset)
+    try:
+        command = server_command(settings, settings.model, port=port)
+    except ModelError as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"serving {escape(command.path)} (sha256 checked) on {command.url}", highlight=False)
+    err.print("chat processes use it with:", highlight=False)
+    console.print(f"PARLQA_LLM_URL={command.url} PARLQA_LLM_MODEL={command.model}", highlight=False, markup=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command.argv)  # the server takes this process over: stop it by this pid
 
 
 if __name__ == "__main__":

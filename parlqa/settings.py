@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +88,38 @@ class Settings(BaseSettings):
     n_ctx: int = Field(2048, ge=512, description="Model context window.")
     n_threads: int | None = Field(None, description="CPU threads for the model; all cores when unset.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+
+    # Generation on a model server (OpenAI chat-completions protocol); the embedded model when unset
+    llm_url: str | None = Field(
+        None,
+        description="OpenAI base URL of a model server, e.g. http://127.0.0.1:8080/v1 (parlqa serve-model); "
+        "generation goes there instead of to the embedded model.",
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the server; the preset name when unset.")
+    llm_api_key: str | None = Field(None, description="API key for the model server, when it asks for one.")
+    llm_timeout: float = Field(
+        300.0,
+        gt=0.0,
+        description="Seconds to wait for the model server to connect, or for its next streamed piece; a server that "
+        "answers one request at a time makes queued questions wait their turn within this.",
+    )
+
+    @field_validator("llm_url", mode="before")
+    @classmethod
+    def _check_llm_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            return value
+        text = value.strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"PARLQA_LLM_URL must be an http(s) URL such as http://127.0.0.1:8080/v1, not {value!r}")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError(f"PARLQA_LLM_URL has a bad port: {value!r}") from None
+        return text
 
     @property
     def chroma_dir(self) -> Path:

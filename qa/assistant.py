@@ -305,7 +305,8 @@ class Assistant:
             yield StreamEvent(type="token", text=token)
         timings["generate"] = time.perf_counter() - generation_started
         text = "".join(raw).strip()
-        answer = self._finish(prepared, text, timings, model_name)
+        served = self.settings.llm_model if self.settings.llm_url else None  # the model the server was asked for
+        answer = self._finish(prepared, text, timings, served or model_name)
         answer.timings["total"] = time.perf_counter() - started
         yield StreamEvent(type="answer", answer=answer)
 

@@ -14,3 +14,12 @@ class EmptyIndexError(ParlqaError):
 
 class IndexBusy(ParlqaError):
     """The index is being rebuilt and cannot be read yet."""
+
+
+class ModelServerError(ParlqaError):
+    """The model server named by ``PARLQA_LLM_URL`` could not be reached, failed or timed out."""
+
+    def __init__(self, url: str, cause: str):
+        self.url = url
+        self.cause = " ".join(cause.split())
+        super().__init__(f"the model server at {url} {self.cause}")

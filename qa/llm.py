@@ -307,8 +307,18 @@ class LlamaCppChatModel(BaseChatModel):
         )
 
 
-def load_chat_model(settings: Settings, **overrides: Any) -> LlamaCppChatModel:
-    """The chat model that ``settings`` names (a preset or a GGUF path), verified and ready to load."""
+def load_chat_model(settings: Settings, **overrides: Any) -> BaseChatModel:
+    """The chat model that ``settings`` names: the model server at ``llm_url`` when set, else the embedded
+    llama.cpp model of a preset or GGUF path, verified and ready to load."""
+    if settings.llm_url:
+        from qa.remote_llm import load_server_model
+
+        return load_server_model(settings, **overrides)
+    return load_embedded_model(settings, **overrides)
+
+
+def load_embedded_model(settings: Settings, **overrides: Any) -> LlamaCppChatModel:
+    """The embedded llama.cpp model of a preset or GGUF path, verified and ready to load."""
     from qa.models import resolve_model
 
     resolved = resolve_model(settings.model)

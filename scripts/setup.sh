@@ -65,6 +65,7 @@ if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version_
     echo "$LLAMA_TAG" > "$LLAMA_MARKER"
 fi
 
+# pyproject asks for llama-cpp-python[server]: pip keeps the wheel installed above and adds only the server extras
 step "installing parlqa and its dependencies"
 if [[ $WITH_TESTS -eq 1 ]]; then
     "${PIP[@]}" -e ".[test]" --find-links "$LLAMA_WHEELS"

@@ -20,7 +20,7 @@ import gradio as gr  # noqa: E402
 
 from parlqa.settings import Settings  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.errors import EmptyIndexError, IndexBusy, ParlqaError  # noqa: E402
+from qa.errors import EmptyIndexError, IndexBusy, ModelServerError, ParlqaError  # noqa: E402
 from qa.models import ModelError, installed_presets  # noqa: E402
 from qa.types import Answer, Citation  # noqa: E402
 from ui import render  # noqa: E402
@@ -74,6 +74,8 @@ def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
         return str(exc), "The index is being rebuilt by 'parlqa index'; ask again when it finishes."
     if isinstance(exc, EmptyIndexError):
         return str(exc), "Build the index with 'parlqa index', then reload this page."
+    if isinstance(exc, ModelServerError):
+        return str(exc), "Check that the model server is running (parlqa serve-model), then ask again."
     if isinstance(exc, ModelError):
         return str(exc), f"Install the model '{model}', or pick another one under 'Filters and model'."
     if isinstance(exc, ParlqaError):
@@ -111,6 +113,8 @@ def index_status(assistant: Assistant) -> str:
 
 
 def _model_choices(settings: Settings) -> list[str]:
+    if settings.llm_url:  # every answer comes from the model server's one model
+        return [settings.llm_model or settings.model]
     choices = installed_presets()
     if settings.model not in choices:
         choices = [settings.model, *choices]
@@ -331,7 +335,10 @@ def launch(
         assistant = Assistant(settings)
         say(f"Index ready in {time.perf_counter() - started:.1f} s.")
     settings = assistant.settings
-    say(f"Loading the model '{settings.model}'…")
+    if settings.llm_url:
+        say(f"Using the model '{settings.llm_model or settings.model}' on the model server at {settings.llm_url}…")
+    else:
+        say(f"Loading the model '{settings.model}'…")
     try:
         assistant.warm_up(settings.model)
     except (ModelError, ValueError, RuntimeError) as exc:  # a missing or unreadable model: pick another in the page
