@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import EIF_DOC
 from fixtures.chat_process import start_chat, stop_chat
-from fixtures.chroma_server import HOST, free_port
 from fixtures.index_runs import PARLQA, parlqa_env, run_parlqa
+from fixtures.processes import HOST, free_port, launch, wait_until_up
 from pydantic import ValidationError
 
 from parlqa.settings import Settings
@@ -48,26 +46,11 @@ class ModelServer:
 
 def start_server(port: int, log: Path, timeout: float = 120, preset: str = "tiny") -> ModelServer:
     """``parlqa serve-model --preset PRESET`` on ``port``; returns once it lists its model."""
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [str(PARLQA), "serve-model", "--preset", preset, "--port", str(port)],
-            env=parlqa_env(PARLQA_N_THREADS="1"),  # one thread: spinning threads crawl on busy cores
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [str(PARLQA), "serve-model", "--preset", preset, "--port", str(port)]
+    proc = launch(command, log, parlqa_env(PARLQA_N_THREADS="1"))  # one thread: spinning threads crawl on busy cores
     url = f"http://{HOST}:{port}/v1"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the model server exited with {proc.returncode}: {log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                if response.status == 200 and f'"{preset}"' in response.read().decode():
-                    return ModelServer(url, proc, log)
-        except OSError:
-            time.sleep(0.3)
-    stop_chat(proc)
-    pytest.fail(f"the model server did not answer within {timeout}s: {log.read_text(errors='replace')[-3000:]}")
+    wait_until_up(proc, "the model server", f"{url}/models", log, timeout, ready=lambda body: f'"{preset}"' in body)
+    return ModelServer(url, proc, log)
 
 
 @pytest.fixture(scope="module")
