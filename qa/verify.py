@@ -23,6 +23,8 @@ DECLINES = re.compile(
 
 
 DECLINED = "it says the sources do not answer"
+CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;\s+")
+MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 
 
 def declines(text: str) -> bool:
@@ -208,10 +210,35 @@ def strip_copied_labels(sentences: list[tuple[str, list[int]]], passages: list[P
     return out
 
 
+def _verify_sentence(
+    text: str, markers: list[int], evidence: dict[int, PassageEvidence], given: Asked
+) -> VerifiedSentence | AnswerSentence:
+    """One sentence checked against what it cites, re-cited to a passage that supports it when those do not;
+    the kept sentence, or the dropped one with what its sources lack."""
+    cited = [m for m in markers if m in evidence]
+    checks = {m: check_sentence(text, evidence[m], given) for m in cited}
+    good = [m for m in cited if checks[m].supported]
+    if not good:
+        others = {m: check_sentence(text, evidence[m], given) for m in evidence if m not in cited}
+        supported = [m for m, c in others.items() if c.supported]
+        if supported:
+            best = max(supported, key=lambda m: (others[m].overlap, -m))
+            good, checks = [best], {**checks, best: others[best]}
+    if good:
+        sentence = AnswerSentence(text=text, markers=good, supported=True, support=max(checks[m].overlap for m in good))
+        return VerifiedSentence(sentence, {m: checks[m].quotes for m in good})
+    lacking = sorted({f.text for m in cited for f in checks[m].missing}) if cited else []
+    note = f"the sources do not state {', '.join(lacking)}" if lacking else "no source states it"
+    if cited and all(checks[m].restates for m in cited):
+        note = "it only repeats the question"
+    return AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note)
+
+
 def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], question: str = "") -> Verification:
     """Check each (sentence, markers) pair; re-cite a sentence its sources do not support to the passage that
-    does, and drop it when none does. Years, names and figures the question states are not checked again: the
-    question's constraints are the refusal decision's to check."""
+    does; when none does, keep its opening clauses that a source states and drop the rest, or drop it whole.
+    Years, names and figures the question states are not checked again: the question's constraints are the
+    refusal decision's to check."""
     evidence = {p.marker: PassageEvidence.of(p) for p in passages}
     given = Asked.of(question)
     sentences = strip_copied_labels(sentences, passages)
@@ -221,24 +248,20 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
         if declines(text):
             dropped.append(AnswerSentence(text=text, markers=markers, supported=False, support=0.0, note=DECLINED))
             continue
-        cited = [m for m in markers if m in evidence]
-        checks = {m: check_sentence(text, evidence[m], given) for m in cited}
-        good = [m for m in cited if checks[m].supported]
-        if not good:
-            others = {m: check_sentence(text, evidence[m], given) for m in evidence if m not in cited}
-            supported = [m for m, c in others.items() if c.supported]
-            if supported:
-                best = max(supported, key=lambda m: (others[m].overlap, -m))
-                good, checks = [best], {**checks, best: others[best]}
-        if good:
-            sentence = AnswerSentence(
-                text=text, markers=good, supported=True, support=max(checks[m].overlap for m in good)
-            )
-            kept.append(VerifiedSentence(sentence, {m: checks[m].quotes for m in good}))
+        outcome = _verify_sentence(text, markers, evidence, given)
+        if isinstance(outcome, VerifiedSentence):
+            kept.append(outcome)
             continue
-        lacking = sorted({f.text for m in cited for f in checks[m].missing}) if cited else []
-        note = f"the sources do not state {', '.join(lacking)}" if lacking else "no source states it"
-        if cited and all(checks[m].restates for m in cited):
-            note = "it only repeats the question"
-        dropped.append(AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note))
+        clauses = CLAUSE_BREAK.split(text)
+        for end in range(len(clauses) - 1, 0, -1):
+            # "It was set up in 2013, and has been part of the Early Years strategy": keep what the sources state
+            head = clauses[:end]
+            trimmed = _verify_sentence(", ".join(head).rstrip(" ,.") + ".", markers, evidence, given)
+            if isinstance(trimmed, VerifiedSentence) and len(head[0].split()) >= MIN_CLAUSE_WORDS:
+                kept.append(trimmed)
+                rest = text[len(", ".join(head)) :].lstrip(" ,;")
+                dropped.append(outcome.model_copy(update={"text": rest}))
+                break
+        else:
+            dropped.append(outcome)
     return Verification(kept, dropped)

@@ -266,3 +266,10 @@ def test_number_words_and_amounts_are_facts():
     assert not verify([("The Taskforce meets four times a year.", [2])], [INNOVATION]).kept
     assert not verify([("The government gave £53 to the programme.", [2])], [INNOVATION]).kept
     assert verify([("The Innovation Programme invested over £100 million in 53 projects.", [2])], [INNOVATION]).kept
+
+
+def test_a_supported_opening_clause_is_kept_and_the_rest_dropped():
+    text = "The Early Intervention Foundation was set up in 2013, and has been part of the Early Years Strategy since 2013."
+    result = verify([(text, [1])], [EIF])
+    assert [v.sentence.text for v in result.kept] == ["The Early Intervention Foundation was set up in 2013."]
+    assert [d.text for d in result.dropped] == ["and has been part of the Early Years Strategy since 2013."]
