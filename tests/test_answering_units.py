@@ -269,7 +269,10 @@ def test_number_words_and_amounts_are_facts():
 
 
 def test_a_supported_opening_clause_is_kept_and_the_rest_dropped():
-    text = "The Early Intervention Foundation was set up in 2013, and has been part of the Early Years Strategy since 2013."
+    text = (
+        "The Early Intervention Foundation was set up in 2013, and has been part of the Early Years Strategy "
+        "since 2013."
+    )
     result = verify([(text, [1])], [EIF])
     assert [v.sentence.text for v in result.kept] == ["The Early Intervention Foundation was set up in 2013."]
     assert [d.text for d in result.dropped] == ["and has been part of the Early Years Strategy since 2013."]
