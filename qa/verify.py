@@ -24,6 +24,15 @@ DECLINES = re.compile(
 
 DECLINED = "it says the sources do not answer"
 CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;\s+")
+MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is checked by its names alone
+DETAIL_SHARE = 0.5
+_FIGURE_VERBS = (
+    "government department invest fund funding spend spent provide allocate commit receive give gave make made"
+)
+_FIGURE_HEDGES = "also including include total over nearly around about approximately"
+FIGURE_WORDS = frozenset(
+    f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".split(" ")
+)  # the verbs every figure comes with: they say nothing of what it is for
 MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 
 
@@ -52,6 +61,14 @@ class SourceWindow:
         if self.evidence.term_share(terms) > 0:
             return True
         return self.before is not None and not self.own_names and self.before.term_share(terms) > 0
+
+    def states_what(self, detail: list[str]) -> bool:
+        """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100
+        million in 53 projects" of a programme is not "£100 million in targeted support" of it)."""
+        if len(detail) < MIN_DETAIL_TERMS:
+            return True
+        shares = [e.term_share(detail) for e in (self.evidence, self.before) if e is not None]
+        return max(shares) >= DETAIL_SHARE
 
     @property
     def own_names(self) -> bool:
@@ -147,6 +164,9 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
     facts = [f for f in everything if f.value not in given]
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
+    name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
+    plain_words = {stem(w) for w in FIGURE_WORDS}
+    detail = [t for t in terms if stem(t) not in name_stems | plain_words]  # what a figure is for: "targeted support"
     missing = [f for f in facts if not source.whole.has(f)]
     overlap = source.whole.term_share(terms)
     quotes: list[SourceSentence] = []
@@ -160,7 +180,7 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
             continue  # the record's own date ("answered on 21 December 2016") is about the record as a whole
         beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
         if fact.type in (FactType.NUMBER, FactType.MONEY):
-            beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence)]
+            beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence) and w.states_what(detail)]
         if not beside:
             missing.append(fact)
             continue

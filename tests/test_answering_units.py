@@ -276,3 +276,16 @@ def test_a_supported_opening_clause_is_kept_and_the_rest_dropped():
     result = verify([(text, [1])], [EIF])
     assert [v.sentence.text for v in result.kept] == ["The Early Intervention Foundation was set up in 2013."]
     assert [d.text for d in result.dropped] == ["and has been part of the Early Years Strategy since 2013."]
+
+
+def test_a_figure_must_be_stated_for_what_the_answer_says_it_is_for():
+    programme = passage(
+        4,
+        "Over the last two years the Government has invested over £100 million in 53 projects through the "
+        "Children's Social Care Innovation Programme. Through the programme the government is investing nearly "
+        "£5 million in targeted support for children in need.",
+    )
+    wrong = "The government is investing £100 million in targeted support for children in need."
+    right = "The government is investing nearly £5 million in targeted support for children in need."
+    assert not verify([(wrong, [4])], [programme]).kept
+    assert verify([(right, [4])], [programme]).kept
