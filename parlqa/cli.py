@@ -14,7 +14,7 @@ from rich.table import Table
 
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
-from qa.prompts import DROPPED_NOTE
+from qa.prompts import DRAFT_LABEL, DROPPED_NOTE
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Cited answers from UK parliamentary written questions."
@@ -184,8 +184,10 @@ def ask(
                     "[dim]From the sources: " + " ".join(f"{e.text} [{e.marker}]" for e in event.extract) + "[/dim]\n"
                 )
             elif event.type == "token":
+                if not streamed:  # the draft goes to stderr: only the verified answer is the command's output
+                    err.print(f"[dim]{DRAFT_LABEL}:[/dim] ", end="")
                 streamed = True
-                console.print(event.text, end="", highlight=False, markup=False, soft_wrap=True)
+                err.print(event.text, end="", style="dim", highlight=False, markup=False, soft_wrap=True)
             elif event.type == "answer":
                 answer = event.answer
     except (ParlqaError, ModelError, StoreUnavailableError, ValidationError, ValueError) as exc:
@@ -196,8 +198,8 @@ def ask(
         console.print_json(answer.model_dump_json())
         return
     if streamed:
-        console.print()
-        console.rule(style="dim")
+        err.print()
+        err.rule(style="dim")
     console.print(answer.text, highlight=False, markup=False)
     if answer.refused:
         err.print(f"[dim]({escape(answer.refusal_reason or '')})[/dim]")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from urllib.parse import urlsplit
 
-from qa.prompts import DROPPED_NOTE, EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
+from qa.prompts import DRAFT_LABEL, DROPPED_NOTE, EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence
 
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\"'[]()!*_`#|~\\{}$^=+-:"})
@@ -92,7 +92,7 @@ def streaming_html(extract: Sequence[ExtractSentence], known: Iterable[int], par
     """The message while the model writes: the extract, then the answer so far."""
     parts = [extract_html(extract, known)] if extract else []
     writing = linkify(partial, known) if partial.strip() else '<span class="pq-muted">Writing the answer…</span>'
-    label = "Draft: being checked against the sources"  # every sentence is verified before the answer is shown
+    label = DRAFT_LABEL  # every sentence is verified before the answer is shown
     parts.append(f'<div class="pq-answer pq-writing pq-draft"><div class="pq-label">{label}</div>{writing}</div>')
     return f'<div class="pq-msg">{"".join(parts)}</div>'
 
