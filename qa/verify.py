@@ -20,20 +20,17 @@ DECLINES = re.compile(
     r"|\bI (?:do not|don't) know\b",
     re.IGNORECASE,
 )  # the model saying the sources lack the answer, in its own words rather than the refusal sentinel
-
-
 DECLINED = "it says the sources do not answer"
 CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;\s+")
+MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is checked by its names alone
 DETAIL_SHARE = 0.5
 _FIGURE_VERBS = (
     "government department invest fund funding spend spent provide allocate commit receive give gave make made"
 )
 _FIGURE_HEDGES = "also including include total over nearly around about approximately"
-FIGURE_WORDS = frozenset(
-    f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".split(" ")
-)  # the verbs every figure comes with: they say nothing of what it is for
-MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
+# the words every figure comes with: they say nothing of what it is for
+FIGURE_STEMS = frozenset(stem(w) for w in f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".split(" "))
 
 
 def declines(text: str) -> bool:
@@ -165,8 +162,7 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
     name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
-    plain_words = {stem(w) for w in FIGURE_WORDS}
-    detail = [t for t in terms if stem(t) not in name_stems | plain_words]  # what a figure is for: "targeted support"
+    detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]  # what a figure is for: "targeted support"
     missing = [f for f in facts if not source.whole.has(f)]
     overlap = source.whole.term_share(terms)
     quotes: list[SourceSentence] = []
