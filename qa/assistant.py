@@ -27,7 +27,7 @@ from qa import prompts
 from qa.citations import make_citation, parse_markers
 from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError, IndexBusy
-from qa.metadata import answer_metadata
+from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
@@ -97,6 +97,9 @@ def normalise_history(history: History) -> list[tuple[str, str]]:
 
 def _content_words(text: str) -> set[str]:
     return {w.lower() for w in _CONTENT_WORD.findall(text)}
+
+
+SEVERAL_RECORDS_K = 4 * SEVERAL_RECORDS_SHOWN  # retrieved for a question about several records (chunks repeat)
 
 
 class Assistant:
@@ -216,9 +219,12 @@ class Assistant:
         started = time.perf_counter()
         vector = self.embeddings.embed_query(prepared.standalone)
         prepared.query_vector = vector
+        k = prepared.k or self.settings.k
+        if analyse(prepared.question).several_records:  # "which ministers have answered …": list more records
+            k = max(k, SEVERAL_RECORDS_K)
         prepared.hits = self.retriever.search(
             prepared.standalone,
-            k=prepared.k or self.settings.k,
+            k=k,
             filters=prepared.filters,
             mode=prepared.mode,
             query_embedding=vector,
@@ -287,7 +293,8 @@ class Assistant:
             timings["total"] = time.perf_counter() - started
             yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refuse_reason, timings, None))
             return
-        if prepared.analysis is not None and prepared.analysis.is_metadata:
+        analysis = prepared.analysis
+        if analysis is not None and analysis.is_metadata and not analysis.content_question:
             answer = self._metadata_answer(prepared, timings)
             if not answer.refused:
                 timings["first_token"] = time.perf_counter() - started
@@ -295,10 +302,12 @@ class Assistant:
             answer.timings["total"] = time.perf_counter() - started
             yield StreamEvent(type="answer", answer=answer)
             return
+        # "How much …, and who answered it?": the model answers the content, the record's fields the rest
+        question = analysis.content_question if analysis is not None and analysis.content_question else None
         chain = ANSWER_TEMPLATE | self.chat_model(model_name) | StrOutputParser()
         raw = []
         generation_started = time.perf_counter()
-        for token in chain.stream({"sources": prepared.sources, "question": prepared.question}):
+        for token in chain.stream({"sources": prepared.sources, "question": question or prepared.question}):
             if not raw:
                 timings["first_token"] = time.perf_counter() - started
             raw.append(token)
@@ -306,7 +315,9 @@ class Assistant:
         timings["generate"] = time.perf_counter() - generation_started
         text = "".join(raw).strip()
         served = self.settings.llm_model if self.settings.llm_url else None  # the model the server was asked for
-        answer = self._finish(prepared, text, timings, served or model_name)
+        answer = self._finish(prepared, text, timings, served or model_name, question)
+        if question:
+            answer = self._with_metadata(prepared, answer, timings)
         answer.timings["total"] = time.perf_counter() - started
         yield StreamEvent(type="answer", answer=answer)
 
@@ -345,37 +356,67 @@ class Assistant:
         fields.setdefault("extract", prepared.extract)
         return self._answer(prepared, refused=True, refusal_reason=reason, model=model, timings=timings, **fields)
 
-    def _metadata_answer(self, prepared: Prepared, timings: dict) -> Answer:
+    def _metadata_answer(self, prepared: Prepared, timings: dict, found: MetadataAnswer | None = None) -> Answer:
         """Who asked, who answered, when, which department: from the matching record's fields."""
         started = time.perf_counter()
-        found = answer_metadata(prepared.analysis, prepared.passages) if prepared.analysis else None
+        if found is None and prepared.analysis:
+            found = answer_metadata(prepared.analysis, prepared.passages)
         timings["metadata"] = time.perf_counter() - started
         if found is None:
             reason = "no retrieved record matches the question and holds the asked fields"
             return self._refusal(prepared, reason, timings, None)
-        marker = found.passage.marker
-        citation = make_citation(marker, found.passage, None)
-        sentence = AnswerSentence(
-            text=found.text.replace(f" [{marker}]", ""), markers=[marker], supported=True, support=1.0
-        )
+        citations = [
+            make_citation(p.marker, p, None).model_copy(update={"quote": p.metadata_line(), "quotes": []})
+            for p in found.passages
+        ]
+        sentences = [
+            AnswerSentence(text=text, markers=[p.marker], supported=True, support=1.0)
+            for text, p in zip(found.sentences, found.passages, strict=True)
+        ]
         return self._answer(
             prepared,
             text=found.text,
-            citations=[citation.model_copy(update={"quote": found.passage.metadata_line(), "quotes": []})],
-            sentences=[sentence],
+            citations=citations,
+            sentences=sentences,
             extract=prepared.extract,
             model=None,
             timings=timings,
         )
 
-    def _finish(self, prepared: Prepared, text: str, timings: dict, model: str) -> Answer:
+    def _with_metadata(self, prepared: Prepared, content: Answer, timings: dict) -> Answer:
+        """A mixed question's content answer followed by the record's fields, taken from the record the content
+        answer cites where it cites one; whichever part is found is shown."""
+        cited = {c.marker for c in content.citations} if not content.refused else set()
+        ordered = sorted(prepared.passages, key=lambda p: p.marker not in cited)
+        found = answer_metadata(prepared.analysis, ordered) if prepared.analysis else None
+        if found is None:
+            return content
+        fields = self._metadata_answer(prepared, timings, found)
+        if content.refused:
+            return fields
+        markers = {c.marker for c in content.citations}
+        return content.model_copy(
+            update={
+                "text": f"{content.text.rstrip()}{'' if content.text.rstrip()[-1:] in '.!?' else '.'} {fields.text}",
+                "citations": sorted(
+                    [*content.citations, *(c for c in fields.citations if c.marker not in markers)],
+                    key=lambda c: c.marker,
+                ),
+                "sentences": [*content.sentences, *fields.sentences],
+                "question_type": "mixed",
+            }
+        )
+
+    def _finish(self, prepared: Prepared, text: str, timings: dict, model: str, question: str | None = None) -> Answer:
+        """The verified answer to ``question`` (the one asked, or the content part of a mixed one)."""
         if not text or prompts.REFUSAL_SENTINEL in text.upper().replace(" ", "_"):
             return self._refusal(prepared, "the model found no answer in the passages", timings, model)
         started = time.perf_counter()
         _, parsed = parse_markers(text, len(prepared.passages))
-        checked = verify(parsed, prepared.passages, prepared.question)
+        checked = verify(parsed, prepared.passages, question or prepared.question)
         timings["verify"] = time.perf_counter() - started
-        kind = prepared.analysis.fact_kind if prepared.analysis else FactKind.OTHER
+        analysis = analyse(question) if question else prepared.analysis
+        kind = analysis.fact_kind if analysis else FactKind.OTHER
         if (
             checked.kept
             and kind is not FactKind.OTHER

@@ -202,6 +202,32 @@ def years_in(text: str) -> list[int]:
     return years
 
 
+_RELATIVE_YEAR = re.compile(
+    rf"\b(?:(?:in|by|from|since|until|of)\s+)?(?:({_MONTH})\s+)?(this|last|next)\s+year\b", re.IGNORECASE
+)
+_RELATIVE_OFFSET = {"this": 0, "last": -1, "next": 1}
+
+
+def resolve_relative_years(text: str, year: int | None) -> str:
+    """``text`` with "April this year", "last year" and "next year" given the year they mean in a record of
+    ``year`` ("In April this year" in an answer of 2016 → "In April 2016 (this year)"), for fact look-ups."""
+    if not year:
+        return text
+
+    def resolved(m: re.Match) -> str:
+        value = year + _RELATIVE_OFFSET[m[2].lower()]
+        lead = m.group()[: m.start(1) - m.start()] if m[1] else m.group()[: m.start(2) - m.start()]
+        return f"{lead}{m[1] + ' ' if m[1] else ''}{value} ({m[2]} year)"
+
+    return _RELATIVE_YEAR.sub(resolved, text)
+
+
+def record_year(metadata: dict) -> int | None:
+    """The year of a record's answer (or, failing that, its question), for dates its text gives relatively."""
+    value = str(metadata.get("date_answered") or metadata.get("date_asked") or "")
+    return int(value[:4]) if re.match(r"\d{4}", value) else None
+
+
 _FINANCIAL_YEAR = re.compile(r"\b(20\d{2})\s?(?:[-/–]|to)\s?(?:20)?(\d{2})\b")
 
 

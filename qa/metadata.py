@@ -3,11 +3,11 @@ with its citation and no model tokens, once retrieval has found a record that ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.context import Passage
-from qa.facts import Evidence, months_in, years_in
+from qa.facts import Evidence, months_in, record_year, resolve_relative_years, years_in
 from qa.question import AskedField, QuestionAnalysis
 
 _LABELS = {
@@ -21,13 +21,23 @@ _LABELS = {
 }
 
 
+_DATE_OF = {AskedField.ANSWERER: AskedField.DATE_ANSWERED, AskedField.ASKER: AskedField.DATE_ASKED}
+SEVERAL_RECORDS_SHOWN = 6  # "which ministers have answered …": the best-ranked matching records listed, one each
+
+
 @dataclass(frozen=True)
 class MetadataAnswer:
-    """The sentence stating the asked fields, the passage it cites, and any asked field the record lacks."""
+    """The sentences stating the asked fields, the passages they cite (one per record), and any asked field the
+    records lack."""
 
     text: str
-    passage: Passage
+    passages: tuple[Passage, ...]
     missing: tuple[AskedField, ...]
+    sentences: tuple[str, ...] = ()  # one per record, without its [n] marker
+
+    @property
+    def passage(self) -> Passage:
+        return self.passages[0]
 
 
 def _nice(value: str | None) -> str | None:
@@ -43,26 +53,51 @@ def matches(question: QuestionAnalysis, passage: Passage) -> bool:
     fields or text."""
     meta = passage.hit.metadata
     dates = [str(meta.get(k)) for k in ("date_asked", "date_answered") if meta.get(k)]
-    years = {int(d[:4]) for d in dates} | set(years_in(passage.hit.text))
-    months = {d[:7] for d in dates} | months_in(passage.hit.text)
+    text = resolve_relative_years(passage.hit.text, record_year(meta))
+    years = {int(d[:4]) for d in dates} | set(years_in(text))
+    months = {d[:7] for d in dates} | months_in(text)
     if any(y not in years for y in question.years):
         return False
     if any(f"{y:04d}-{m:02d}" not in months for y, m in question.months):
+        return False
+    if any(not any(low <= y <= high for y in years) for low, high in question.year_ranges):
         return False
     evidence = Evidence(f"{passage.metadata_line()}\n{passage.hit.text}")
     # a long answer's other chunks may hold some of the names: half of them must be in this one
     return not question.names or sum(evidence.has_name(n) for n in question.names) >= len(question.names) / 2
 
 
-def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> MetadataAnswer | None:
-    """The asked fields of the best-ranked record that matches the question; None when no record matches or the
-    record holds none of the asked fields."""
-    passage = next((p for p in passages if matches(question, p)), None)
-    if passage is None:
-        return None
+def _one_date_each(question: QuestionAnalysis) -> list[QuestionAnalysis]:
+    """ "The July 2015 question and the December 2016 question": one analysis per month (or year) named, for
+    questions about several records; empty when the question names fewer than two."""
+    if len(question.months) >= 2:
+        return [replace(question, months=(m,), years=(m[0],)) for m in question.months]
+    if len(question.years) >= 2 and not question.months:
+        return [replace(question, years=(y,)) for y in question.years]
+    return []
+
+
+def _records(question: QuestionAnalysis, passages: list[Passage]) -> list[Passage]:
+    """The records the question asks about: every matching one (once each) for "which ministers have answered
+    …", one per month or year named for "the July 2015 and the December 2016 question", else the best match."""
+    if question.several_records:
+        chosen: dict[str, Passage] = {}
+        for passage in passages:
+            if passage.hit.doc_id not in chosen and matches(question, passage):
+                chosen[passage.hit.doc_id] = passage
+        return list(chosen.values())[:SEVERAL_RECORDS_SHOWN]
+    first = next((p for p in passages if matches(question, p)), None)
+    if first is not None:
+        return [first]
+    found = [next((p for p in passages if matches(each, p)), None) for each in _one_date_each(question)]
+    if found and all(found) and len({p.hit.doc_id for p in found if p}) == len(found):
+        return [p for p in found if p]
+    return []
+
+
+def _values(passage: Passage) -> dict[AskedField, str | None]:
     meta = passage.hit.metadata
-    statement = meta.get("kind") == "written statement"
-    values = {
+    return {
         AskedField.ASKER: meta.get("asker"),
         AskedField.ANSWERER: meta.get("answerer"),
         AskedField.DEPARTMENT: meta.get("department"),
@@ -71,12 +106,11 @@ def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> Meta
         AskedField.ASKER_PARTY: meta.get("asker_party"),
         AskedField.ANSWERER_PARTY: meta.get("answerer_party"),
     }
-    asked = question.asked_fields
-    missing = tuple(f for f in asked if not values[f])
-    if len(missing) == len(asked):
-        return None
+
+
+def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[AskedField, str | None]) -> str:
+    statement = passage.hit.metadata.get("kind") == "written statement"
     subject = "The statement" if statement else "The question"
-    title = passage.hit.title
     parts: list[str] = []
     for party, person, role in (
         (AskedField.ASKER_PARTY, AskedField.ASKER, "asked"),
@@ -100,7 +134,27 @@ def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> Meta
     if answer_bits:
         verb = "was made" if statement else "was answered"
         parts.append(f"{verb} {' '.join(answer_bits)}")
-    text = f"{subject} “{title}” {' and '.join(parts)} [{passage.marker}]."
+    return f"{subject} “{passage.hit.title}” {' and '.join(parts)} [{passage.marker}]."
+
+
+def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> MetadataAnswer | None:
+    """The asked fields of the record (or records) the question is about, one sentence each; None when no record
+    matches or the records hold none of the asked fields."""
+    asked = question.asked_fields
+    records = [(p, _values(p)) for p in _records(question, passages)]
+    records = [(p, v) for p, v in records if any(v[f] for f in asked)]
+    if not records:
+        return None
+    missing = tuple(f for f in asked if not all(v[f] for _, v in records))
+    shown = (*asked, *(_DATE_OF[f] for f in asked if f in _DATE_OF))  # who answered, and when: so it can be checked
+    sentences = [_sentence(tuple(dict.fromkeys(shown)), p, v) for p, v in records]
+    text = " ".join(sentences)
     if missing:
-        text += f" The record does not say {' or '.join(_LABELS[f] for f in missing)}."
-    return MetadataAnswer(text=text, passage=passage, missing=missing)
+        record = "The record does" if len(records) == 1 else "Not every record does"
+        text += f" {record} not say {' or '.join(_LABELS[f] for f in missing)}."
+    return MetadataAnswer(
+        text=text,
+        passages=tuple(p for p, _ in records),
+        missing=missing,
+        sentences=tuple(t.replace(f" [{p.marker}]", "") for t, (p, _) in zip(sentences, records, strict=True)),
+    )

@@ -145,24 +145,26 @@ class FactKind(StrEnum):
 _ANSWER_VERB = r"(?:answer(?:ed|s)?|repl(?:y|ied|ies)|respond(?:ed|s)?|response)"
 _ASK_VERB = r"(?:ask(?:ed|s)?|table[ds]?|put|raised?|submit(?:ted)?)"
 _ANSWERER = re.compile(
-    rf"\b(?:who|which (?:minister|member|secretary of state|lord|government minister))\b[^?.]*?\b{_ANSWER_VERB}\b"
+    rf"\b(?:who|which (?:minister|member|secretary of state|lord|government minister)s?)\b[^?.]*?\b{_ANSWER_VERB}\b"
     rf"|\banswered by whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
     rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b",
     re.IGNORECASE,
 )
 _ASKER = re.compile(
-    rf"\bwho\b[^?.]*?\b{_ASK_VERB}\b|\bwhich (?:mp|member|peer|lord|baroness)\b[^?.]*?\b{_ASK_VERB}\b"
+    rf"\bwho\b[^?.]*?\b{_ASK_VERB}\b|\bwhich (?:mp|member|peer|lord|baroness)s?\b[^?.]*?\b{_ASK_VERB}\b"
     rf"|\basked by whom\b|\bwhose question\b",
     re.IGNORECASE,
 )
 _DEPARTMENT = re.compile(
-    rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ment\b"
+    rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ments?\b"
     rf"[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to)\b",
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"\bwhen\b|\bon what date\b|\bwhat date\b|\bwhich date\b|\bwhat day\b", re.IGNORECASE)
-_WHEN_ASKED = re.compile(rf"\bwhen\b[^?.]*?\b{_ASK_VERB}\b|\bdate\b[^?.]*?\b{_ASK_VERB}\b", re.IGNORECASE)
-_BOTH_DATES = re.compile(rf"\bwhen\b[^?]*\b{_ASK_VERB}\b[^?]*\bwhen\b[^?]*\b{_ANSWER_VERB}\b", re.IGNORECASE)
+_RECORD_ASK = r"(?:ask(?:ed|s)?|table[ds]?|submit(?:ted)?|(?:put|raised?)(?!\s+(?:out|up|forward|in place)))"
+_WHEN_ASKED = re.compile(
+    rf"\bwhen\b[^?.]*?\b{_RECORD_ASK}\b|\bdate\b[^?.]*?\b{_RECORD_ASK}\b", re.IGNORECASE
+)  # "when was the question put?" asks the record's date; "when was the review to put out its report?" does not
 _WHEN_ANSWERED = re.compile(
     rf"\b(?:when|date)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
     re.IGNORECASE,
@@ -196,12 +198,21 @@ class QuestionAnalysis:
     years: tuple[int, ...] = ()
     months: tuple[tuple[int, int], ...] = field(default=())  # (year, month) pairs named together
     financial_years: tuple[str, ...] = ()  # '2023-24': a period the answer's text must name, not a record date
+    year_ranges: tuple[tuple[int, int], ...] = ()  # "between 2010 and 2022", "since 2019": any year inside will do
+    several_records: bool = False  # "which ministers have answered …": every matching record, not the best one
+    content_question: str | None = None  # "How much …, and who answered it?": the part the model must answer
 
     @property
     def is_metadata(self) -> bool:
         return bool(self.asked_fields)
 
 
+_SEVERAL = re.compile(
+    r"\b(?:which|what|wich|list (?:the|all)?|name the|all the) ?(?:government )?"
+    r"(?:ministers|members|mps|peers|secretaries of state|departments)\b"
+    r"|\bwho (?:have|has) (?:answered|replied|responded|asked|tabled)\b[^?]*\bquestions\b",
+    re.IGNORECASE,
+)  # asks about every record that matches, not one
 _PARTY = re.compile(r"\b(?:what|which|wich) (?:political )?party\b", re.IGNORECASE)
 _MINISTER = re.compile(rf"\bminister\b|\b{_ANSWER_VERB}\b", re.IGNORECASE)
 
@@ -223,11 +234,10 @@ def _metadata_fields(question: str) -> tuple[AskedField, ...]:
     if _DEPARTMENT.search(question):
         found.append(AskedField.DEPARTMENT)
     if _WHEN.search(question):
-        if _WHEN_ASKED.search(question) and (not _WHEN_ANSWERED.search(question) or _BOTH_DATES.search(question)):
+        asked, answered = _WHEN_ASKED.search(question), _WHEN_ANSWERED.search(question)
+        if asked:  # "on what date was the question answered in December 2016 … asked?": give both dates
             found.append(AskedField.DATE_ASKED)
-            if _BOTH_DATES.search(question):
-                found.append(AskedField.DATE_ANSWERED)
-        elif _WHEN_ANSWERED.search(question) or found:
+        if answered or (found and not asked):
             found.append(AskedField.DATE_ANSWERED)
     return tuple(found)
 
@@ -272,22 +282,67 @@ def _months(question: str) -> tuple[tuple[int, int], ...]:
     return tuple(dict.fromkeys((int(m[2]), MONTHS[m[1].lower()]) for m in pattern.finditer(question)))
 
 
+_YEAR_SPAN = re.compile(
+    r"\b(?:between|from)\s+((?:19|20)\d{2})\s+(?:and|to|until)\s+((?:19|20)\d{2})\b"
+    r"|\b(since|after|before|until|up to|prior to)\s+((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+OPEN_RANGE_YEARS = (1900, 2099)  # the ends of an open range such as "since 2019"
+
+
+def year_ranges(question: str) -> tuple[tuple[int, int], ...]:
+    """Spans of years the question allows rather than names: "between 2010 and 2022" → (2010, 2022), "since
+    2019" → (2019, 2099), "before 2010" → (1900, 2010)."""
+    spans = []
+    for m in _YEAR_SPAN.finditer(question):
+        if m[1]:
+            low, high = sorted((int(m[1]), int(m[2])))
+            if high - low > 1 or not financial_years_in(m.group()):  # "from 2023 to 2024" is a financial year
+                spans.append((low, high))
+            continue
+        year, word = int(m[4]), m[3].lower()  # the named year itself is kept: "continue after 2024" is said in 2024
+        spans.append((year, OPEN_RANGE_YEARS[1]) if word in ("since", "after") else (OPEN_RANGE_YEARS[0], year))
+    return tuple(dict.fromkeys(spans))
+
+
 def subject_terms(text: str) -> tuple[str, ...]:
     """Lower-case content words of ``text`` without question, stop and answer-vocabulary words."""
     words = [w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)]
     return tuple(dict.fromkeys(w for w in words if len(w) > 2 and w not in GENERIC_WORDS and w not in MONTHS))
 
 
+_CLAUSE_BREAK = re.compile(r",?\s+and\s+(?=(?:who|whom|which|when|what|how|on what|where|why)\b)", re.IGNORECASE)
+MIN_CONTENT_TERMS = 2  # "…, and when?" asks nothing more of the sources than the record's date
+
+
+def content_question(question: str) -> str | None:
+    """The clauses of a mixed question that ask about the answer's content, not the record's fields: "How much
+    will the fund provide, and who answered the question about it?" → "How much will the fund provide?"."""
+    clauses = _CLAUSE_BREAK.split(question.strip())
+    if len(clauses) < 2:
+        return None
+    content = [c.strip(" ,?") for c in clauses if not _metadata_fields(c)]
+    if not content or len(content) == len(clauses):
+        return None
+    text = " and ".join(content) + "?"
+    return text if len(subject_terms(text)) >= MIN_CONTENT_TERMS else None
+
+
 def analyse(question: str) -> QuestionAnalysis:
     """Type ``question`` and pull out the names, years and months an answer must match."""
     text = question.strip()
+    spans = year_ranges(text)
+    ends = {int(y) for m in _YEAR_SPAN.finditer(text) for y in m.groups() if y and y.isdigit()} if spans else set()
     return QuestionAnalysis(
         text=text,
-        asked_fields=_metadata_fields(text),
+        asked_fields=(fields := _metadata_fields(text)),
+        several_records=bool(fields) and bool(_SEVERAL.search(text)),
+        content_question=content_question(text) if fields else None,
         fact_kind=_fact_kind(text),
         names=_names(text),
         subject_terms=subject_terms(text),
-        years=tuple(dict.fromkeys(years_in(text))),
+        years=tuple(dict.fromkeys(y for y in years_in(text) if y not in ends)),
+        year_ranges=spans,
         months=_months(text),
         financial_years=tuple(sorted(financial_years_in(text))),
     )

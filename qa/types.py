@@ -112,7 +112,7 @@ class Answer(BaseModel):
     extract: list[ExtractSentence] = Field(default_factory=list)
     hits: list[Hit] = Field(default_factory=list)
     context: str = Field("", description="The sources as the model was shown them.")
-    question_type: Literal["metadata", "content"] = "content"
+    question_type: Literal["metadata", "content", "mixed"] = "content"
     refusal_signals: dict[str, float | int | bool | None] | None = Field(
         None, description="What the refusal decision looked at (see qa.refusal.RefusalSignals)."
     )

@@ -7,7 +7,17 @@ import re
 from dataclasses import dataclass, field
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, Fact, FactType, facts_of, financial_years_in, names_in, stem, years_in
+from qa.facts import (
+    Evidence,
+    Fact,
+    FactType,
+    facts_of,
+    financial_years_in,
+    names_in,
+    record_year,
+    resolve_relative_years,
+    stem,
+)
 from qa.question import FactKind, analyse, subject_terms
 from qa.types import AnswerSentence
 
@@ -83,12 +93,13 @@ class PassageEvidence:
     @classmethod
     def of(cls, passage: Passage) -> PassageEvidence:
         header = passage.metadata_line()
-        body = " ".join(s.quote.text for s in passage.sentences)
-        whole = Evidence(f"{header}\n{body}")
+        year = record_year(passage.hit.metadata)
+        texts = [resolve_relative_years(s.quote.text, year) for s in passage.sentences]  # "April this year"
+        whole = Evidence(f"{header}\n{' '.join(texts)}")
         windows = [SourceWindow(None, Evidence(header))]
         for i, sentence in enumerate(passage.sentences):
-            before = Evidence(passage.sentences[i - 1].quote.text) if i else None
-            windows.append(SourceWindow(sentence, Evidence(sentence.quote.text), before))
+            before = Evidence(texts[i - 1]) if i else None
+            windows.append(SourceWindow(sentence, Evidence(texts[i]), before))
         for window in windows:
             for evidence in (window.evidence, window.before):
                 if evidence is not None:
@@ -133,9 +144,9 @@ class Asked:
         if not question:
             return cls()
         fys = financial_years_in(question)
-        years = {str(y) for y in years_in(question)} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
-        stems = frozenset(stem(t) for t in subject_terms(question))
         analysis = analyse(question)
+        years = {str(y) for y in analysis.years} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
+        stems = frozenset(stem(t) for t in subject_terms(question))
         asks_date = analysis.fact_kind is FactKind.DATE and not analysis.is_metadata
         return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys), stems, asks_date)
 

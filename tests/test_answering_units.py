@@ -289,3 +289,63 @@ def test_a_figure_must_be_stated_for_what_the_answer_says_it_is_for():
     right = "The government is investing nearly £5 million in targeted support for children in need."
     assert not verify([(wrong, [4])], [programme]).kept
     assert verify([(right, [4])], [programme]).kept
+
+
+# dates given relatively, year ranges, several records, mixed questions -------------------------------------
+def test_a_month_of_this_year_is_the_records_year():
+    dated = passage(
+        2, "In April this year we committed a further £200m over the next four years.", date_answered="2016-12-21"
+    )
+    question = analyse("How much did the government commit in April 2016 to support innovation?")
+    assert signals(question, [dated.hit], 0.6).dates_found
+    assert verify([("In April 2016 the government committed a further £200m.", [2])], [dated], question.text).kept
+    assert not verify([("In April 2017 the government committed a further £200m.", [2])], [dated]).kept
+
+
+def test_a_range_of_years_is_met_by_any_year_inside_it():
+    question = analyse("Which guidance have ministers cited between 2010 and 2022 on working together?")
+    assert question.year_ranges == ((2010, 2022),) and not question.years
+    assert signals(question, [EIF.hit], 0.6).dates_found  # a 2016 record
+    assert not signals(analyse("Which guidance was cited between 2018 and 2022?"), [EIF.hit], 0.6).dates_found
+    assert analyse("Will the programme continue after 2024?").year_ranges == ((2024, 2099),)
+    assert analyse("What was spent from 2023 to 2024?").financial_years == ("2023-24",)
+
+
+def test_putting_out_a_report_is_not_asking_a_question():
+    assert not analyse("As of March 2022, when was the review meant to put out its full report?").is_metadata
+    assert analyse("When was the question on adoption tabled?").asked_fields == (AskedField.DATE_ASKED,)
+
+
+def test_a_question_naming_two_records_is_answered_from_both():
+    older = passage(
+        2, "Children are protected by local safeguarding boards.", answerer="Edward Timpson",
+        date_answered="2015-07-14", doc_id="older",
+    )  # fmt: skip
+    question = analyse("Which minister answered both the July 2015 question and the December 2016 question?")
+    found = answer_metadata(question, [EIF, older])
+    assert found is not None and {p.hit.doc_id for p in found.passages} == {"d1", "older"}
+    assert found.text.count("Edward Timpson") == 2 and "[1]" in found.text and "[2]" in found.text
+    assert (
+        answer_metadata(analyse("Which minister answered the July 2015 and the May 2019 question?"), [EIF, older])
+        is None
+    )
+
+
+def test_which_ministers_lists_every_matching_record_once():
+    other = passage(2, "Ministers replied.", answerer="Will Quince", date_answered="2022-03-22", doc_id="other")
+    again = passage(3, "More of the first answer.", answerer="Edward Timpson", date_answered="2016-12-21", doc_id="d1")
+    question = analyse("Which ministers have replied to these child protection questions?")
+    assert question.several_records
+    found = answer_metadata(question, [EIF, other, again])
+    assert found is not None and [p.hit.doc_id for p in found.passages] == ["d1", "other"]
+    assert "Will Quince" in found.text and "22 March 2022" in found.text
+
+
+def test_a_mixed_question_separates_content_from_the_records_fields():
+    question = analyse("How much will the new fund for travel costs provide each year, and who answered the question?")
+    assert question.asked_fields == (AskedField.ANSWERER,)
+    assert question.content_question == "How much will the new fund for travel costs provide each year?"
+    assert (
+        analyse("Which minister answered the Offences against Children question, and on what date?").content_question
+        is None
+    )
