@@ -35,6 +35,7 @@ CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;
 MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is checked by its names alone
 DETAIL_SHARE = 0.5
+NAME_DETAIL_SHARE = 1 / 3  # a sentence stating only names must find a third of what it says of them beside them
 _FIGURE_VERBS = (
     "government department invest fund funding spend spent provide allocate commit receive give gave make made"
 )
@@ -117,6 +118,27 @@ class Check:
     quotes: list[SourceSentence]
     overlap: float
     restates: bool = False  # the sentence only repeats the question
+    apart: str | None = None  # the name the sentence says something of that no source sentence says of it
+
+
+def _said_of(claimed: list[Fact], terms: list[str], source: PassageEvidence) -> bool:
+    """Whether a source sentence (with the one before) names one of the answer's own names beside a third of
+    what the answer says of it: "the Action on Health Visiting programme raised the profile of health visiting"
+    does not support "the Early Intervention Foundation raised the profile of health visiting"."""
+    name_stems = {stem(w) for n in claimed for w in subject_terms(n.text)}
+    detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]
+    if len(detail) < MIN_DETAIL_TERMS:
+        return True
+    for window in source.windows[1:]:
+        parts = [window.evidence] + ([window.before] if window.before is not None else [])
+        if not any(_anchored(n, e) for n in claimed for e in parts):
+            continue
+        if (
+            max(e.term_share(detail) for e in parts) >= NAME_DETAIL_SHARE
+            or Evidence(" ".join(e.text for e in parts)).term_share(detail) >= NAME_DETAIL_SHARE
+        ):
+            return True
+    return False
 
 
 def _anchored(name: Fact, evidence: Evidence) -> bool:
@@ -196,6 +218,9 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
             quotes.append(best.sentence)
     if not values and not (set(map(stem, terms)) - asked.stems):
         return Check(False, [], [], overlap, restates=True)  # nothing the question did not already say
+    claimed = [f for f in everything if f.type is FactType.NAME and f.value not in given]
+    if not values and claimed and not _said_of(claimed, terms, source):
+        return Check(False, [], [], overlap, apart=claimed[0].text)  # "The EIF raised the profile of health visiting"
     if not values:
         scored = [(w, w.evidence.term_share(terms)) for w in source.windows if w.sentence is not None]
         best_window, best_overlap = max(scored, key=lambda item: item[1], default=(None, 0.0))
@@ -258,6 +283,8 @@ def _verify_sentence(
     note = f"the sources do not state {', '.join(lacking)}" if lacking else "no source states it"
     if cited and all(checks[m].restates for m in cited):
         note = "it only repeats the question"
+    elif cited and all(checks[m].apart for m in cited):
+        note = f"no source says this of {checks[cited[0]].apart}"
     return AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note)
 
 
