@@ -280,11 +280,12 @@ def names_in(sentence: str) -> list[str]:
     names = []
     for m in _NAME.finditer(sentence):
         words = m.group().split()
+        opening = m.start() == 0 and words[0].lower() not in NAME_STOPWORDS  # "Funding…", not "The Doncaster…"
         while words and words[0].lower() in NAME_STOPWORDS:
             words.pop(0)
         if not words:
             continue
-        if m.start() == 0 and len(words) == 1 and not words[0].isupper():
+        if opening and len(words) == 1 and not words[0].isupper():
             continue  # a single capitalised word opening the sentence is most likely an ordinary word
         name = " ".join(words)
         if re.fullmatch(rf"(?:{_MONTH})\.?", name, re.IGNORECASE) or name.isdigit():

@@ -181,7 +181,9 @@ class Asked:
         return not self.years or any(self.years & e.years for e in [*texts, header])
 
 
-def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = None) -> Check:
+def check_sentence(
+    text: str, source: PassageEvidence, asked: Asked | None = None, context: list[Evidence] | None = None
+) -> Check:
     """Whether ``source`` states every fact of ``text``, each one in a sentence that also names the subject (and
     the period the question asks about). Facts the question itself states are not the answer's claims."""
     asked = asked or Asked()
@@ -196,6 +198,8 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
     terms = [t for t in subject_terms(text) if not t.isdigit()]
     name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
     detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]  # what a figure is for: "targeted support"
+    # only words some source uses can tie a figure to another subject ("the second phase" for "a further £200m")
+    detail = [t for t in detail if any(e.has_term(t) for e in context or [source.whole])]
     missing = [f for f in facts if not source.whole.has(f)]
     overlap = source.whole.term_share(terms)
     quotes: list[SourceSentence] = []
@@ -207,7 +211,8 @@ def check_sentence(text: str, source: PassageEvidence, asked: Asked | None = Non
         dated = fact.type in (FactType.DATE, FactType.MONTH, FactType.YEAR)
         if dated and not asked.asks_date and header.evidence.has(fact):
             continue  # the record's own date ("answered on 21 December 2016") is about the record as a whole
-        beside = [w for w in source.windows if w.evidence.has(fact) and w.names_subject(names, terms)]
+        windows = source.windows[1:] if dated and asked.asks_date else source.windows  # the record's date is not
+        beside = [w for w in windows if w.evidence.has(fact) and w.names_subject(names, terms)]  # the subject's
         if fact.type in (FactType.NUMBER, FactType.MONEY):
             beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence) and w.states_what(detail)]
         if not beside:
@@ -268,10 +273,11 @@ def _verify_sentence(
     """One sentence checked against what it cites, re-cited to a passage that supports it when those do not;
     the kept sentence, or the dropped one with what its sources lack."""
     cited = [m for m in markers if m in evidence]
-    checks = {m: check_sentence(text, evidence[m], given) for m in cited}
+    context = [e.whole for e in evidence.values()]
+    checks = {m: check_sentence(text, evidence[m], given, context) for m in cited}
     good = [m for m in cited if checks[m].supported]
     if not good:
-        others = {m: check_sentence(text, evidence[m], given) for m in evidence if m not in cited}
+        others = {m: check_sentence(text, evidence[m], given, context) for m in evidence if m not in cited}
         supported = [m for m, c in others.items() if c.supported]
         if supported:
             best = max(supported, key=lambda m: (others[m].overlap, -m))
