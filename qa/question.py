@@ -144,29 +144,34 @@ class FactKind(StrEnum):
 
 _ANSWER_VERB = r"(?:answer(?:ed|s)?|repl(?:y|ied|ies)|respond(?:ed|s)?|response)"
 _ASK_VERB = r"(?:ask(?:ed|s)?|table[ds]?|put|raised?|submit(?:ted)?)"
+_ADDRESSED = r"(?:put|addressed|directed|sent|tabled|referred)"
 _ANSWERER = re.compile(
     rf"\b(?:who|which (?:minister|member|secretary of state|lord|government minister)s?)\b[^?.]*?\b{_ANSWER_VERB}\b"
     rf"|\banswered by whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
-    rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b",
+    rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b"
+    rf"|\b(?:who|which (?:minister|member|secretary of state|department)s?)\b[^?.]*?\b{_ADDRESSED}\s+to\b"
+    rf"|\bto whom\b",
     re.IGNORECASE,
-)
+)  # "who was the question on adoption put to?" asks for the answerer
 _ASKER = re.compile(
     rf"\bwho\b[^?.]*?\b{_ASK_VERB}\b|\bwhich (?:mp|member|peer|lord|baroness)s?\b[^?.]*?\b{_ASK_VERB}\b"
     rf"|\basked by whom\b|\bwhose question\b",
     re.IGNORECASE,
 )
+_REPLIED_TO = re.compile(rf"\bwho(?:m)? did\b[^?.]*?\b{_ANSWER_VERB}\s+to\b", re.IGNORECASE)  # the asker
+_PUT_TO = re.compile(rf"\b{_ADDRESSED}\s+to\s*(?:\?|$)|\bto whom\b", re.IGNORECASE)  # the answerer
 _DEPARTMENT = re.compile(
     rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ments?\b"
-    rf"[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to)\b",
+    rf"[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to|handled|dealt|responsible)\b",
     re.IGNORECASE,
 )
-_WHEN = re.compile(r"\bwhen\b|\bon what date\b|\bwhat date\b|\bwhich date\b|\bwhat day\b", re.IGNORECASE)
+_WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
 _RECORD_ASK = r"(?:ask(?:ed|s)?|table[ds]?|submit(?:ted)?|(?:put|raised?)(?!\s+(?:out|up|forward|in place)))"
 _WHEN_ASKED = re.compile(
     rf"\bwhen\b[^?.]*?\b{_RECORD_ASK}\b|\bdate\b[^?.]*?\b{_RECORD_ASK}\b", re.IGNORECASE
 )  # "when was the question put?" asks the record's date; "when was the review to put out its report?" does not
 _WHEN_ANSWERED = re.compile(
-    rf"\b(?:when|date)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
+    rf"\b(?:when|date|day)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
     re.IGNORECASE,
 )
 _MONEY_CUE = re.compile(
@@ -222,8 +227,12 @@ def _metadata_fields(question: str) -> tuple[AskedField, ...]:
     if _PARTY.search(question):
         asked = re.search(rf"\b{_ASK_VERB}\b", question, re.IGNORECASE)
         return (AskedField.ASKER_PARTY if asked or not _MINISTER.search(question) else AskedField.ANSWERER_PARTY,)
+    if _REPLIED_TO.search(question):  # "who did the minister reply to about school meals?"
+        return (AskedField.ASKER,)
     if _ANSWERER.search(question):
         found.append(AskedField.ANSWERER)
+    if _PUT_TO.search(question):  # "who was the question on adoption put to?"
+        return (*found, *((AskedField.DATE_ANSWERED,) if _WHEN.search(question) else ()))
     ask_first = re.search(rf"\bwho\b\W+(?:\w+\W+){{0,2}}?{_ASK_VERB}\b", question, re.IGNORECASE)
     if ask_first:  # "Who put the question … that Edward Timpson answered?" asks for the asker
         found = [f for f in found if f is not AskedField.ANSWERER]
@@ -312,6 +321,7 @@ def subject_terms(text: str) -> tuple[str, ...]:
 
 
 _CLAUSE_BREAK = re.compile(r",?\s+and\s+(?=(?:who|whom|which|when|what|how|on what|where|why)\b)", re.IGNORECASE)
+_BARE_WH = re.compile(r"\s*(?:when|who|on what date)\b\s*(?:,|\?|$)", re.IGNORECASE)  # "…, and when, to the …"
 MIN_CONTENT_TERMS = 2  # "…, and when?" asks nothing more of the sources than the record's date
 
 
@@ -321,7 +331,7 @@ def content_question(question: str) -> str | None:
     clauses = _CLAUSE_BREAK.split(question.strip())
     if len(clauses) < 2:
         return None
-    content = [c.strip(" ,?") for c in clauses if not _metadata_fields(c)]
+    content = [c.strip(" ,?") for c in clauses if not _metadata_fields(c) and not _BARE_WH.match(c)]
     if not content or len(content) == len(clauses):
         return None
     text = " and ".join(content) + "?"

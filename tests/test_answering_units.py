@@ -349,3 +349,20 @@ def test_a_mixed_question_separates_content_from_the_records_fields():
         analyse("Which minister answered the Offences against Children question, and on what date?").content_question
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("Who was the question on adoption put to?", (AskedField.ANSWERER,)),
+        ("To whom was the question on SEND addressed?", (AskedField.ANSWERER,)),
+        ("Who did the minister reply to about school meals?", (AskedField.ASKER,)),
+        ("Who put the question on adoption to the minister?", (AskedField.ASKER,)),
+        ("Which department handled the question on care leavers?", (AskedField.DEPARTMENT,)),
+        ("On which day was the question on kinship care answered?", (AskedField.DATE_ANSWERED,)),
+        ("Who replied, and when, to the question on social workers?", (AskedField.ANSWERER, AskedField.DATE_ANSWERED)),
+    ],
+)
+def test_how_users_ask_for_a_records_fields(question, fields):
+    analysis = analyse(question)
+    assert analysis.asked_fields == fields and analysis.content_question is None

@@ -203,3 +203,39 @@ def test_issue_questions_with_base(default_settings, question, expected, doc):
     assert doc in answer.cited_doc_ids()
     if doc == OFFENCES_DOC:
         assert "Edward Timpson" in answer.text
+
+
+SEVERAL_MINISTERS = "Which ministers have replied to these child protection written questions over the years?"
+BOTH_RECORDS = (
+    "Which minister answered both the July 2015 question on protecting children from abuse and the December 2016 "
+    "question on preventative services?"
+)
+MIXED_QUESTION = "What did the government commit in April 2016 for innovation, and who answered the question about it?"
+
+
+def test_a_question_about_several_records_lists_each_with_its_citation(assistant, monkeypatch):
+    monkeypatch.setattr(assistant, "chat_model", lambda *a, **k: pytest.fail("no model tokens are needed"))
+    answer = assistant.ask(SEVERAL_MINISTERS)
+    assert not answer.refused and answer.question_type == "metadata"
+    for minister in ("Edward Timpson", "Lord Agnew of Oulton", "Will Quince"):
+        assert minister in answer.text
+    cited = answer.cited_doc_ids()
+    assert len(cited) == len(set(cited)) >= 4  # one citation per record, each record once
+    for sentence in answer.sentences:
+        (marker,) = sentence.markers
+        citation = next(c for c in answer.citations if c.marker == marker)
+        assert citation.answered_by in sentence.text
+
+
+def test_a_question_naming_two_records_answers_from_both(assistant):
+    answer = assistant.ask(BOTH_RECORDS)
+    assert not answer.refused
+    assert answer.text.count("Edward Timpson") == 2
+    assert {OFFENCES_DOC, EIF_DOC} <= set(answer.cited_doc_ids())
+
+
+def test_a_mixed_question_gets_the_records_fields_whatever_the_model_writes(assistant):
+    answer = assistant.ask(MIXED_QUESTION)
+    assert not answer.refused and answer.question_type in ("mixed", "metadata")
+    assert "answered by Edward Timpson on 21 December 2016" in answer.text
+    assert EIF_DOC in answer.cited_doc_ids()
