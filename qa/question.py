@@ -222,7 +222,16 @@ _PARTY = re.compile(r"\b(?:what|which|wich) (?:political )?party\b", re.IGNORECA
 _MINISTER = re.compile(rf"\bminister\b|\b{_ANSWER_VERB}\b", re.IGNORECASE)
 
 
+_DUTY_TO_ANSWER = re.compile(
+    rf"\b(?:(?:have|has|had|need|needs|needed|due|expected|required|going) to|must|will|would|should|shall)"
+    rf"(?:\s+(?:the|a|it|they|he|she|we|government|minister|ministers|department|secretary|of|state)){{0,3}}"
+    rf"\s+{_ANSWER_VERB}\b",
+    re.IGNORECASE,
+)  # "by what date did the department have to respond to the Lords report?" asks about content, not the record
+
+
 def _metadata_fields(question: str) -> tuple[AskedField, ...]:
+    question = _DUTY_TO_ANSWER.sub(" ", question)
     found: list[AskedField] = []
     if _PARTY.search(question):
         asked = re.search(rf"\b{_ASK_VERB}\b", question, re.IGNORECASE)
