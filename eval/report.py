@@ -306,7 +306,9 @@ def chart_similarity(groups: dict[tuple, list[ConfigResult]], key: tuple, cuts: 
 
 
 def _corpora_note(results: list[ConfigResult]) -> list[str]:
-    docs = {r.config.corpus: r.documents for r in results}
+    docs: dict[str, int] = {}
+    for r in results:  # the baseline's own index does not count the corpus's documents
+        docs[r.config.corpus] = max(docs.get(r.config.corpus, 0), r.documents)
     lines = []
     if "default" in docs:
         lines.append(f"- **default**: the {docs['default']} documents shipped in `corpus/documents/`.")

@@ -202,9 +202,11 @@ def years_in(text: str) -> list[int]:
     return years
 
 
+SEASONS = frozenset(["spring", "summer", "autumn", "winter"])
 _RELATIVE_YEAR = re.compile(
     rf"\b(?:(?:in|by|from|since|until|of)\s+)?(?:({_MONTH})\s+)?(this|last|next)\s+year\b", re.IGNORECASE
 )
+_RELATIVE_SEASON = re.compile(r"\b(this|last|next)\s+(spring|summer|autumn|winter)\b", re.IGNORECASE)
 _RELATIVE_OFFSET = {"this": 0, "last": -1, "next": 1}
 
 
@@ -219,7 +221,10 @@ def resolve_relative_years(text: str, year: int | None) -> str:
         lead = m.group()[: m.start(1) - m.start()] if m[1] else m.group()[: m.start(2) - m.start()]
         return f"{lead}{m[1] + ' ' if m[1] else ''}{value} ({m[2]} year)"
 
-    return _RELATIVE_YEAR.sub(resolved, text)
+    def season(m: re.Match) -> str:
+        return f"{m[2]} {year + _RELATIVE_OFFSET[m[1].lower()]} ({m[1]} {m[2]})"
+
+    return _RELATIVE_SEASON.sub(season, _RELATIVE_YEAR.sub(resolved, text))
 
 
 def record_year(metadata: dict) -> int | None:
@@ -287,8 +292,13 @@ def names_in(sentence: str) -> list[str]:
             continue
         if opening and len(words) == 1 and not words[0].isupper():
             continue  # a single capitalised word opening the sentence is most likely an ordinary word
+        cut = next((i for i, w in enumerate(words) if w.lower().strip(".,") in MONTHS or w.lower() in SEASONS), None)
+        if cut is not None:  # "the Case for Change in June 2021": the name ends before the month
+            words = words[:cut]
+            while words and words[-1].lower() in NAME_STOPWORDS:
+                words.pop()
         name = " ".join(words)
-        if re.fullmatch(rf"(?:{_MONTH})\.?", name, re.IGNORECASE) or name.isdigit():
+        if not name or name.isdigit():
             continue
         names.append(name)
     return names

@@ -129,9 +129,13 @@ def _said_of(claimed: list[Fact], terms: list[str], source: PassageEvidence) -> 
     detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]
     if len(detail) < MIN_DETAIL_TERMS:
         return True
+    # the record itself ("the statement"), or a name of the passage that a sentence naming nothing refers back to
+    # ("The report also pays tribute to …")
+    passage_names = any(_anchored(n, source.whole) for n in claimed)
     for window in source.windows[1:]:
         parts = [window.evidence] + ([window.before] if window.before is not None else [])
-        if not any(_anchored(n, e) for n in claimed for e in parts):
+        refers_back = passage_names and not window.own_names
+        if not refers_back and not any(_anchored(n, e) for n in claimed for e in parts):
             continue
         if (
             max(e.term_share(detail) for e in parts) >= NAME_DETAIL_SHARE
