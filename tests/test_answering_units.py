@@ -366,3 +366,16 @@ def test_a_mixed_question_separates_content_from_the_records_fields():
 def test_how_users_ask_for_a_records_fields(question, fields):
     analysis = analyse(question)
     assert analysis.asked_fields == fields and analysis.content_question is None
+
+
+def test_names_end_before_a_month_and_seasons_are_dated_by_the_record():
+    from qa.facts import names_in, resolve_relative_years
+
+    assert names_in("The Review published its Case for Change in June 2021.") == ["Review", "Case for Change"]
+    assert "Spring 2022" in resolve_relative_years("The full report is due to be published this Spring.", 2022)
+    assert resolve_relative_years("Revised last year.", None) == "Revised last year."
+    review = passage(3, "The Review published its Case for Change in June 2021.", date_answered="2022-03-31")
+    question = "When did the Independent Review of Children's Social Care publish its Case for Change?"
+    answer = [("The Independent Review of Children's Social Care published its Case for Change in June 2021.", [3])]
+    assert verify(answer, [review], question).kept
+    assert not verify([("It published its Case for Change in May 2021.", [3])], [review], question).kept
