@@ -64,6 +64,11 @@ ALIASES = {
     "ehcp": "education, health and care plan",
     "camhs": "child and adolescent mental health services",
     "lga": "local government association",
+    "ai": "artificial intelligence",
+    "raac": "reinforced autoclaved aerated concrete",
+    "ofsted": "office for standards in education",
+    "cps": "crown prosecution service",
+    "sen": "special educational needs",
 }
 NAME_STOPWORDS = frozenset(
     [
@@ -236,12 +241,24 @@ def record_year(metadata: dict) -> int | None:
 _FINANCIAL_YEAR = re.compile(r"\b(20\d{2})\s?(?:[-/–]|to)\s?(?:20)?(\d{2})\b")
 
 
+_APRIL_TO_MARCH = re.compile(
+    r"\b(?:1(?:st)?\s+)?April\s+(20\d{2})\s+(?:to|and|until|[-–])\s+(?:31(?:st)?\s+)?March\s+(20\d{2})\b"
+    r"|\byear (?:ending|ended|to)\s+(?:31(?:st)?\s+)?March\s+(20\d{2})\b",
+    re.IGNORECASE,
+)  # "1 April 2022 to 31 March 2023" and "the year ending March 2023" are the financial year 2022-23
+
+
 def financial_years_in(text: str) -> set[str]:
-    """Financial or academic years as 'YYYY-YY' ('2023/24', '2023-2024', '2023 to 2024' → '2023-24')."""
+    """Financial or academic years as 'YYYY-YY' ('2023/24', '2023-2024', '2023 to 2024', '1 April 2023 to 31
+    March 2024', 'the year ending March 2024' → '2023-24')."""
     out = set()
     for m in _FINANCIAL_YEAR.finditer(text):
         if (int(m[1]) + 1) % 100 == int(m[2]):
             out.add(f"{m[1]}-{m[2]}")
+    for m in _APRIL_TO_MARCH.finditer(text):
+        end = int(m[3] or m[2])
+        if m[3] or int(m[1]) + 1 == end:
+            out.add(f"{end - 1}-{end % 100:02d}")
     return out
 
 

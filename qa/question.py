@@ -175,11 +175,13 @@ _WHEN_ANSWERED = re.compile(
     re.IGNORECASE,
 )
 _MONEY_CUE = re.compile(
-    r"\bhow much\b|\bwhat (?:was |is |were )?(?:the |its |their )?(?:annual |total )?"
+    r"\bhow much\b(?!\s+(?:notice|time|longer|later|earlier|sooner|leave|detail|information|evidence|progress"
+    r"|influence|say|data|land|space|food|water|energy|capacity)\b)"
+    r"|\bwhat (?:was |is |were )?(?:the |its |their )?(?:annual |total )?"
     r"(?:budget|funding|amount|sum|cost|value|allocation)\b|\bhow (?:large|big)\b[^?]*\b"
     r"(?:budget|fund|grant|allocation)\b|\bwhat budget\b",
     re.IGNORECASE,
-)  # asks for an amount; "cost and demand pressures" does not
+)  # asks for an amount; "cost and demand pressures" and "how much notice" do not
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b", re.I)
 _PERSON_CUE = re.compile(
@@ -290,6 +292,7 @@ def _names(question: str) -> tuple[str, ...]:
             while run and run[-1][0].islower():
                 run.pop()
             if run:
+                run[-1] = re.sub(r"-[a-z][\w-]*$", "", run[-1])  # "AI-generated" names AI
                 names.append(" ".join(run).replace("’s", "").removesuffix("'s").strip("'’‘“”\""))
             run = []
     return tuple(dict.fromkeys(n for n in names if n))

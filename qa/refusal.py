@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from qa.facts import (
     Evidence,
     dates_in,
+    day_months_in,
     financial_years_in,
     money_in,
     months_in,
@@ -48,6 +49,9 @@ class RefusalDecision:
     signals: RefusalSignals
 
 
+_SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
+
+
 def kind_present(kind: FactKind, text: str) -> bool:
     match kind:
         case FactKind.MONEY:
@@ -56,8 +60,8 @@ def kind_present(kind: FactKind, text: str) -> bool:
             return bool(numbers_in(re.sub(r"\b(?:19|20)\d{2}\b", " ", text))) or bool(
                 re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", text, re.I)
             )
-        case FactKind.DATE:
-            return bool(years_in(text) or dates_in(text))
+        case FactKind.DATE:  # "from 25 July", "after 28 days": a date, a day of a month or a span of time
+            return bool(years_in(text) or dates_in(text) or day_months_in(text) or _SPAN.search(text))
         case FactKind.PERSON:
             return bool(person_names_in(text))
     return True

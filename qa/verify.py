@@ -98,9 +98,14 @@ class PassageEvidence:
         texts = [resolve_relative_years(s.quote.text, year) for s in passage.sentences]  # "April this year"
         whole = Evidence(f"{header}\n{' '.join(texts)}")
         windows = [SourceWindow(None, Evidence(header))]
+        intro: Evidence | None = None  # "The average annual cost per place is:" stays before each item of its list
         for i, sentence in enumerate(passage.sentences):
-            before = Evidence(texts[i - 1]) if i else None
+            before = intro or (Evidence(texts[i - 1]) if i else None)
             windows.append(SourceWindow(sentence, Evidence(texts[i]), before))
+            if texts[i].rstrip().endswith(":"):
+                intro = Evidence(texts[i])
+            elif intro is not None and texts[i].rstrip().endswith((".", "!", "?")):
+                intro = None
         for window in windows:
             for evidence in (window.evidence, window.before):
                 if evidence is not None:
@@ -194,6 +199,9 @@ def check_sentence(
     given = asked.given
     everything = facts_of(text)
     names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
+    answering = Evidence(" ".join(str(source.passage.hit.metadata.get(k) or "") for k in ("department", "answerer")))
+    # the answering department is what "the department" and "we" of its answer are: it needs no naming again
+    names = [n for n in names if not answering.has_name(n.text)]
     asked_names = [n for n in names if n.value in given]
     if asked_names:  # "The Taskforce was given £100 million": the figure must be stated about the Taskforce
         names = asked_names

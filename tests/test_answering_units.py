@@ -379,3 +379,46 @@ def test_names_end_before_a_month_and_seasons_are_dated_by_the_record():
     answer = [("The Independent Review of Children's Social Care published its Case for Change in June 2021.", [3])]
     assert verify(answer, [review], question).kept
     assert not verify([("It published its Case for Change in May 2021.", [3])], [review], question).kept
+
+
+def test_financial_years_spelt_out_and_spans_of_time():
+    from qa.facts import financial_years_in
+    from qa.refusal import kind_present
+
+    assert financial_years_in("In the period 1 April 2022 to 31 March 2023, 294 separations") == {"2022-23"}
+    assert financial_years_in("in the year ending March 2024") == {"2023-24"}
+    assert financial_years_in("from April 2022 to March 2024") == set()
+    assert kind_present(FactKind.DATE, "The duties will be fully in force from 25 July.")
+    assert kind_present(FactKind.DATE, "They may leave after 28 days, giving 14 days' notice.")
+    assert not kind_present(FactKind.DATE, "They may leave at any point.")
+    assert analyse("How much notice is needed?").fact_kind is not FactKind.MONEY
+    assert analyse("How much of the £200m went to councils?").fact_kind is FactKind.MONEY
+    assert analyse("Is AI-generated abuse imagery illegal?").names == ("AI",)
+
+
+def test_the_answering_department_needs_no_naming_in_each_sentence():
+    dfe = passage(
+        4, "To support social workers, the department funds professional development for around 4,000 social "
+        "workers each year.", department="Department for Education",
+    )  # fmt: skip
+    question = "How many social workers does the Department for Education fund professional development for?"
+    sentence = [("The Department for Education funds professional development for around 4,000 social workers.", [4])]
+    assert verify(sentence, [dfe], question).kept
+    other = passage(4, dfe.hit.body, department="Home Office")
+    assert not verify(sentence, [other], question).kept
+
+
+def test_list_items_keep_their_introduction():
+    costs = passage(
+        5,
+        "The average annual cost per place is:\nSecure Children's Home: £299,459.47\n"
+        "Secure Training Centre: £305,892.40",
+    )
+    sentence = [
+        (
+            "The average annual cost per place is £299,459.47 in a Secure Children's Home and £305,892.40 in a "
+            "Secure Training Centre.",
+            [5],
+        )
+    ]
+    assert verify(sentence, [costs], "What is the average annual cost per place?").kept
