@@ -79,6 +79,7 @@ class BaselineRAG:
             persist_directory=str(directory),
             collection_metadata={"hnsw:space": "cosine"},
         )
+        self.documents = sum(1 for _ in iter_documents(paths, LoadReport()))  # what its index holds, for the report
         if self.store._collection.count() == 0:
             splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
             batch: list[LCDocument] = []

@@ -388,7 +388,7 @@ def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, 
                            k=4, chunk_tokens=0, refusal_threshold=0.0)  # fmt: skip
         bar.start(f"indexing {corpus} for the baseline", 1)
         baseline = BaselineRAG(paths, options.eval_dir / f"baseline-{corpus}", bot.embeddings, bot.chat_model(model))
-        result = evaluate_config(bot, pairs, config, False, None, bar, 0, halves, baseline=baseline)
+        result = evaluate_config(bot, pairs, config, False, None, bar, baseline.documents, halves, baseline=baseline)
         results.append(result)
         echo(_line(result))
     return results
