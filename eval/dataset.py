@@ -106,17 +106,35 @@ def load_pairs(name_or_path: str | Path) -> list[EvalPair]:
     return pairs
 
 
-def split_halves(pairs: list[EvalPair]) -> dict[str, Half]:
-    """Each pair's half: within each kind, pairs ordered by the sha1 of their id alternate between "fit" (where
-    thresholds are fitted) and "held-out" (where figures are reported), so both halves hold every kind."""
+HALVES_FILE = SETS_DIR / "halves.json"  # every built-in pair's half as first assigned, so that adding pairs moves none
+
+
+def frozen_halves() -> dict[str, Half]:
+    """The recorded half of every built-in pair (empty when the file is absent)."""
+    return json.loads(HALVES_FILE.read_text(encoding="utf-8")) if HALVES_FILE.exists() else {}
+
+
+def split_halves(pairs: list[EvalPair], recorded: dict[str, Half] | None = None) -> dict[str, Half]:
+    """Each pair's half, "fit" (where thresholds are fitted and failures read) or "held-out" (where figures are
+    reported). A pair keeps the half it was first given (``eval/sets/halves.json``); within each kind, new pairs
+    ordered by the sha1 of their id go one by one to the smaller half, so both halves hold every kind."""
+    recorded = frozen_halves() if recorded is None else recorded
     groups: dict[Kind, list[EvalPair]] = defaultdict(list)
     for pair in pairs:
         groups[pair.kind].append(pair)
     halves: dict[str, Half] = {}
     for group in groups.values():
-        group.sort(key=lambda p: hashlib.sha1(p.id.encode()).hexdigest())
-        for i, pair in enumerate(group):
-            halves[pair.id] = "fit" if i % 2 == 0 else "held-out"
+        counts = {"fit": 0, "held-out": 0}
+        for pair in group:
+            if pair.id in recorded:
+                halves[pair.id] = recorded[pair.id]
+                counts[recorded[pair.id]] += 1
+        for pair in sorted(
+            (p for p in group if p.id not in recorded), key=lambda p: hashlib.sha1(p.id.encode()).hexdigest()
+        ):
+            half: Half = "fit" if counts["fit"] <= counts["held-out"] else "held-out"
+            halves[pair.id] = half
+            counts[half] += 1
     return halves
 
 

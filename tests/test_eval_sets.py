@@ -121,3 +121,17 @@ def test_absence_check_finds_a_stated_fact() -> None:
                       corpus="default", absent=[["early intervention foundation"], ["2013"]])  # fmt: skip
     (check,) = check_pairs([stated], corpus_documents("default"))
     assert not check.absent and check.matches[0]["doc_id"] == "000_73a33f3ed1e0367a"
+
+
+def test_new_pairs_move_no_recorded_pair_to_the_other_half() -> None:
+    from eval.dataset import frozen_halves, split_halves
+
+    pairs = load_pairs("default")
+    before = split_halves(pairs)
+    assert before == {p.id: frozen_halves()[p.id] for p in pairs}  # the halves every reported run used
+    extra = [p.model_copy(update={"id": f"{p.id}-new"}) for p in pairs[:9]]
+    after = split_halves([*extra, *pairs])
+    assert all(after[p.id] == before[p.id] for p in pairs)
+    for kind in {p.kind for p in extra}:
+        counts = [sum(after[p.id] == h for p in [*extra, *pairs] if p.kind is kind) for h in ("fit", "held-out")]
+        assert abs(counts[0] - counts[1]) <= 1, kind
