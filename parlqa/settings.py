@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     correct_spelling: bool = Field(
         True, description="Also search for the index's nearest word to each question word the index does not hold."
     )
+    group_duplicates: bool = Field(
+        True,
+        description="Identical answers filed under several questions take one result, which lists them all.",
+    )
     latest_weight: float = Field(
         0.1, ge=0.0, le=1.0, description="For a 'latest' question, how much a newer record gains among near-equals."
     )

@@ -139,7 +139,26 @@ class HybridRetriever(BaseRetriever):
             ranked = sparse if len(rankings) == 1 and not extra else self._fuse(rankings)
         if understood is not None and understood.latest:
             ranked = self._prefer_recent(ranked)
+        if self.settings.group_duplicates:
+            ranked = self._group_duplicates(lexical, ranked)
         return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
+
+    def _group_duplicates(self, lexical: LexicalIndex, ranked: list[Hit]) -> list[Hit]:
+        """One hit per answer text: the best-ranked document's, listing the other documents filed with it."""
+        lexicon = self.lexicon()
+        cols = lexical.columns
+        out: list[Hit] = []
+        shown: set[str] = set()
+        covered: set[str] = set()
+        for hit in ranked:
+            if hit.doc_id in covered and hit.doc_id not in shown:
+                continue  # already listed as another result's duplicate
+            row = cols.row_of(hit.chunk_id)
+            others = [d for d in (lexicon.duplicates(row) if row is not None else ()) if d != hit.doc_id]
+            shown.add(hit.doc_id)
+            covered.update(others)
+            out.append(hit.model_copy(update={"duplicates": others}) if others else hit)
+        return out
 
     def _understood(
         self,

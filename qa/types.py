@@ -99,6 +99,9 @@ class Hit(BaseModel):
     lexical_score: float | None = None
     text: str
     metadata: dict
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other documents filed with the same answer text (grouped questions)."
+    )
 
     @property
     def body(self) -> str:
@@ -142,6 +145,9 @@ class Citation(BaseModel):
     quotes: list[Quote] = Field(default_factory=list)
     passage_start: int = Field(0, description="Offset of the passage in the source answer text.")
     score: float = 0.0
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other questions answered with the same text, by document id."
+    )
 
 
 class AnswerSentence(BaseModel):

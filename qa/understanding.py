@@ -90,6 +90,8 @@ class Lexicon:
     row_department: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     row_dates: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # asked, answered
     row_uin: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    row_body: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # answer-text key per chunk
+    body_docs: dict[int, tuple[str, ...]] = field(default_factory=dict)  # key → documents that share it
     _words: Counter[str] | None = None
     _choices: list[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -138,6 +140,7 @@ class Lexicon:
         def dates(key: str) -> np.ndarray:
             return np.array([_date_num(m.get(key)) for m in metadata], dtype=np.int64)
 
+        row_body, body_docs = _bodies(texts, metadata)
         return cls(
             members=members,
             askers=frozenset(askers),
@@ -153,6 +156,8 @@ class Lexicon:
             row_department=row_department,
             row_dates=(dates("date_asked"), dates("date_answered")),
             row_uin=column("uin"),
+            row_body=row_body,
+            body_docs=body_docs,
         )
 
     # the index's words, for spelling ---------------------------------------------------------------
@@ -206,6 +211,26 @@ class Lexicon:
 
     def uin_mask(self, uin: str) -> np.ndarray:
         return self.row_uin == uin
+
+    def duplicates(self, row: int) -> tuple[str, ...]:
+        """The documents whose chunk at this position has the same answer text (itself included)."""
+        return self.body_docs.get(int(self.row_body[row]), ()) if len(self.row_body) > row else ()
+
+
+def _bodies(texts: Sequence[str], metadata: Sequence[dict]) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+    """A key per chunk for its answer text (whitespace folded) and position, and the documents sharing each key
+    that more than one document has."""
+    keys = np.zeros(len(texts), dtype=np.int64)
+    docs: dict[int, list[str]] = {}
+    for row, (text, meta) in enumerate(zip(texts, metadata, strict=True)):
+        body = " ".join(text[int(meta.get("header_chars", 0)) :].split())
+        key = hash((body, meta.get("ordinal", 0))) if len(body) >= 40 else row - len(texts)  # short: never shared
+        keys[row] = key
+        doc = str(meta.get("doc_id", ""))
+        group = docs.setdefault(key, [])
+        if doc not in group:
+            group.append(doc)
+    return keys, {key: tuple(group) for key, group in docs.items() if len(group) > 1}
 
 
 def _stem(word: str) -> str:

@@ -79,10 +79,11 @@ def defined_abbreviations(text: str) -> Iterator[tuple[str, str]]:
         abbreviation = match.group(2)
         if abbreviation.lower() == abbreviation or len(abbreviation) < 2:
             continue
-        words = [w for w in re.split(r"[ ,]+", match.group(1).strip()) if w]
-        tail = _initials_match(words[-12:], abbreviation)
+        spans = [(m.start(), m.group()) for m in re.finditer(r"[^ ,]+", match.group(1))][-12:]
+        tail = _initials_match([w for _, w in spans], abbreviation)
         if tail:
-            yield abbreviation, " ".join(tail).replace("’", "'")
+            start = spans[len(spans) - len(tail)][0]
+            yield abbreviation, match.group(1)[start:].strip(" ,").replace("’", "'")
 
 
 def build_entries(texts: Iterable[str], min_count: int = 3) -> list[Entry]:
