@@ -143,8 +143,8 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
 
     from index.indexer import Indexer
     from parlqa.settings import Settings
-    from qa.retriever import HybridRetriever
     from qa.assistant import Assistant
+    from qa.retriever import HybridRetriever
 
     lines = shared_sample_lines(400, step=20)
     records = [json.loads(line) for line in lines]
