@@ -4,6 +4,7 @@ small lexicon built from hand-made chunk metadata; then a search over a real ind
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -148,7 +149,12 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
 
     lines = shared_sample_lines(400, step=20)
     records = [json.loads(line) for line in lines]
-    target = next(r for r in records if r.get("asker") and r.get("date_asked") and r.get("answer_text"))
+    askers = Counter((r.get("asker") or {}).get("name") for r in records)
+    target = next(
+        r
+        for r in records
+        if r.get("asker") and r.get("date_asked") and r.get("answer_text") and askers[r["asker"]["name"]] == 1
+    )
     source = tmp_path / "slice.jsonl"
     source.write_text("".join(lines), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "index")
