@@ -26,14 +26,18 @@ from qa.understanding import Lexicon, understand
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
+SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
-    """Σ 1 / (k + rank) over the rankings each id appears in (ranks from 1)."""
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> dict[str, float]:
+    """Σ weight / (k + rank) over the rankings each id appears in (ranks from 1; weights 1 unless given)."""
     scores: dict[str, float] = defaultdict(float)
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if weights is not None else 1.0
         for rank, item in enumerate(ranking, start=1):
-            scores[item] += 1.0 / (k + rank)
+            scores[item] += weight / (k + rank)
     return dict(scores)
 
 
@@ -134,9 +138,13 @@ class HybridRetriever(BaseRetriever):
         else:
             extra = self._understood(lexical, understood, lexical_query, dense, n, mask) if understood else []
             if lexical_query != corrected:  # the meanings of the abbreviations: a ranking of its own
-                extra.insert(0, self._sparse(lexical, lexical_query, n, mask))
-            rankings = [r for r in ([dense, sparse] if mode == "hybrid" else [sparse]) + extra if r]
-            ranked = sparse if len(rankings) == 1 and not extra else self._fuse(rankings)
+                extra.insert(0, (self._sparse(lexical, lexical_query, n, mask), 1.0))
+            base = [(r, 1.0) for r in ([dense, sparse] if mode == "hybrid" else [sparse])]
+            weighted = [(r, w) for r, w in base + extra if r]
+            if len(weighted) == 1 and not extra:
+                ranked = sparse
+            else:
+                ranked = self._fuse([r for r, _ in weighted], [w for _, w in weighted])
         if understood is not None and understood.latest:
             ranked = self._prefer_recent(ranked)
         if self.settings.group_duplicates:
@@ -168,9 +176,10 @@ class HybridRetriever(BaseRetriever):
         dense: list[Hit],
         n: int,
         mask: np.ndarray | None,
-    ) -> list[list[Hit]]:
+    ) -> list[tuple[list[Hit], float]]:
         """Rankings of the records that match what the question names: for each member, the departments, the
-        record's period and the UIN, and for all of them together; BM25 within each, and the dense hits in it."""
+        record's period and the UIN, and for all of them together (counted twice: the most specific); BM25
+        within each, and the dense hits in it."""
         lexicon = self.lexicon()
         masks: list[np.ndarray] = [lexicon.member_mask(m) for m in understood.members]
         if understood.departments:
@@ -182,18 +191,18 @@ class HybridRetriever(BaseRetriever):
         if understood.uin:
             masks.append(lexicon.uin_mask(understood.uin))
         masks = [m for m in masks if m.any()]
+        weights = [1.0] * len(masks)
         if len(masks) > 1:
             masks.insert(0, np.logical_and.reduce(masks))
+            weights.insert(0, SPECIFIC_WEIGHT)
         rankings = []
-        for constraint in masks:
+        for constraint, weight in zip(masks, weights, strict=True):
             allowed = constraint if mask is None else constraint & mask
             if not allowed.any():
                 continue
             cols = lexical.columns
-            rankings.append(
-                [h for h in dense if (row := cols.row_of(h.chunk_id)) is not None and allowed[row]]
-                + self._sparse(lexical, query, n, allowed)
-            )
+            matching = [h for h in dense if (row := cols.row_of(h.chunk_id)) is not None and allowed[row]]
+            rankings.append((matching + self._sparse(lexical, query, n, allowed), weight))
         return rankings
 
     def _prefer_recent(self, ranked: list[Hit], window: int = 20) -> list[Hit]:
@@ -269,10 +278,10 @@ class HybridRetriever(BaseRetriever):
             for row, score in lexical.search(query, n, mask)
         ]
 
-    def _fuse(self, rankings: Sequence[list[Hit]]) -> list[Hit]:
+    def _fuse(self, rankings: Sequence[list[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
         """Reciprocal rank fusion of the rankings; a hit keeps its dense and its lexical score where known."""
         fused = reciprocal_rank_fusion(
-            [list(dict.fromkeys(h.chunk_id for h in r)) for r in rankings], self.settings.rrf_k
+            [list(dict.fromkeys(h.chunk_id for h in r)) for r in rankings], self.settings.rrf_k, weights
         )
         by_id: dict[str, Hit] = {}
         for ranking in rankings:
