@@ -1,7 +1,9 @@
-"""Latency of hybrid retrieval (k = 8, with a filter), of the cited extract, and of the model's first token,
-over an existing index; peak memory of the process with that index and the model loaded.
+"""Latency of hybrid retrieval (k = 8, with a filter; and k = 5 with question understanding, without a filter),
+of the cited extract, and of the model's first token, over an existing index; peak memory of the process with
+that index and the model loaded.
 
     .venv/bin/python bench/query_latency.py --data-dir DIR [--model base] [--questions 40] [--answers 10]
+    .venv/bin/python bench/query_latency.py --data-dir DIR --retrieval-only    # no model: retrieval figures only
 
 Settings not given come from the defaults (model, k, encoder), so the figures are what a user gets.
 """
@@ -32,22 +34,31 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="preset or GGUF path; the settings' default when unset")
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--answers", type=int, default=10)
+    parser.add_argument("--retrieval-only", action="store_true", help="load no model; retrieval figures only")
     args = parser.parse_args()
 
     overrides = {"model": args.model} if args.model else {}
     bot = Assistant(data_dir=args.data_dir, auto_index=False, **overrides)
-    bot.warm_up()  # as the chat does before it serves
+    if not args.retrieval_only:
+        bot.warm_up()  # as the chat does before it serves
     asked = eval_questions("commons", "default")[: args.questions]
     filters = Filters(since="2024-01-01")
-    bot.retrieve(asked[0], k=8, filters=filters)  # warm caches
-    retrieval = []
+    bot.retrieve(asked[0], k=8, filters=filters)  # warm caches (and the index's words, read once)
+    bot.retriever.lexicon().words()
+    retrieval, understood, understanding = [], [], []
     for q in asked:
         started = time.perf_counter()
         bot.retrieve(q, k=8, filters=filters)
         retrieval.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        bot.retriever.understand(q)
+        understanding.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        bot.retrieve(q, k=5)
+        understood.append(time.perf_counter() - started)
 
     extract, first_token, total = [], [], []
-    for q in asked[: args.answers]:
+    for q in asked[: 0 if args.retrieval_only else args.answers]:
         started = time.perf_counter()
         for event in bot.stream(q):
             if event.type == "extract":
@@ -63,10 +74,14 @@ def main() -> None:
     payload = {
         "data_dir": str(args.data_dir),
         "chunks": len(bot.retriever.lexical().columns),
-        "model": bot.settings.model,
+        "model": None if args.retrieval_only else bot.settings.model,
         "k": bot.settings.k,
         "retrieval_k8_filter_p50_ms": ms(retrieval, 0.5),
         "retrieval_k8_filter_p95_ms": ms(retrieval, 0.95),
+        "retrieval_k5_understood_p50_ms": ms(understood, 0.5),
+        "retrieval_k5_understood_p95_ms": ms(understood, 0.95),
+        "understanding_p50_ms": ms(understanding, 0.5),
+        "understanding_p95_ms": ms(understanding, 0.95),
         "extract_p50_ms": ms(extract, 0.5),
         "extract_max_ms": ms(extract, 1.0),
         "first_token_p50_ms": ms(first_token, 0.5),

@@ -159,7 +159,7 @@ def _retrieve_only(bot, pair: EvalPair, config: RunConfig, half: str | None) -> 
     started = time.perf_counter()
     prepared = _prepare(bot, pair, config)
     timings = {**prepared.timings, "total": time.perf_counter() - started}
-    result = _base_result(bot, pair, config, [h.doc_id for h in prepared.hits], timings, half)
+    result = _base_result(bot, pair, config, _documents(prepared.hits), timings, half)
     result.best_similarity = prepared.best_similarity
     result.refused = prepared.refuse_reason is not None
     result.refusal_reason = prepared.refuse_reason
@@ -171,7 +171,7 @@ def _retrieve_only(bot, pair: EvalPair, config: RunConfig, half: str | None) -> 
 
 def _answer(bot, pair: EvalPair, config: RunConfig, half: str | None) -> tuple[PairResult, list[Claim]]:
     answer = bot.ask(pair.question, k=config.k, model=config.model, mode=config.retrieval)
-    result = _base_result(bot, pair, config, [h.doc_id for h in answer.hits], dict(answer.timings), half)
+    result = _base_result(bot, pair, config, _documents(answer.hits), dict(answer.timings), half)
     signals = answer.refusal_signals or {}
     result.best_similarity = signals.get("best_similarity")
     result.refusal_signals = answer.refusal_signals
@@ -216,7 +216,12 @@ def _base_result(
     bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict, half: str | None = None
 ) -> PairResult:
     ranked = bot.retrieve(pair.question, k=RANK_DEPTH, mode=config.retrieval)
-    return _pair_result(pair, half, dedupe(h.doc_id for h in ranked)[:RANKED_DOCS], dedupe(context), timings)
+    return _pair_result(pair, half, dedupe(_documents(ranked))[:RANKED_DOCS], dedupe(context), timings)
+
+
+def _documents(hits) -> list[str]:
+    """The documents of ranked hits, each followed by the documents filed with the same answer text."""
+    return [doc for h in hits for doc in (h.doc_id, *h.duplicates)]
 
 
 def _pair_result(pair: EvalPair, half: str | None, ranked: list[str], context: list[str], timings: dict) -> PairResult:

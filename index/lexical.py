@@ -158,5 +158,5 @@ class LexicalIndex:
         k = min(k, n if mask is None else int(mask.sum()))
         if k <= 0:
             return []
-        rows, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=weight, n_threads=1)
+        rows, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=weight, n_threads=0)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]

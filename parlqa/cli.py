@@ -200,6 +200,9 @@ def ask(
     if streamed:
         err.print()
         err.rule(style="dim")
+    understood = answer.understood.describe() if answer.understood else ""
+    if understood:
+        err.print(f"[dim]{escape(understood[:1].upper() + understood[1:])}[/dim]", highlight=False)
     console.print(answer.text, highlight=False, markup=False)
     if answer.refused:
         err.print(f"[dim]({escape(answer.refusal_reason or '')})[/dim]")

@@ -52,6 +52,24 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
     max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
+    understand_metadata: bool = Field(
+        True,
+        description="Read the members, departments, period, 'latest' and UIN a question names, and rank the "
+        "records that match them higher.",
+    )
+    expand_vocabulary: bool = Field(
+        True, description="Search for the meanings of the abbreviations and synonyms the domain vocabulary knows."
+    )
+    correct_spelling: bool = Field(
+        True, description="Also search for the index's nearest word to each question word the index does not hold."
+    )
+    group_duplicates: bool = Field(
+        True,
+        description="Identical answers filed under several questions take one result, which lists them all.",
+    )
+    latest_weight: float = Field(
+        0.1, ge=0.0, le=1.0, description="For a 'latest' question, how much a newer record gains among near-equals."
+    )
     index_check_interval: float = Field(
         1.0,
         ge=0.0,

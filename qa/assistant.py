@@ -31,7 +31,7 @@ from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
-from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent
+from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent, Understanding
 from qa.verify import DECLINED, VerifiedSentence, verify
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
@@ -63,6 +63,7 @@ class Prepared:
     best_similarity: float | None = None
     analysis: QuestionAnalysis | None = None
     decision: RefusalDecision | None = None
+    understood: Understanding | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -217,7 +218,9 @@ class Assistant:
 
     def _retrieve(self, prepared: Prepared) -> Prepared:
         started = time.perf_counter()
-        vector = self.embeddings.embed_query(prepared.standalone)
+        understood = self.retriever.understand(prepared.standalone)
+        prepared.understood = understood
+        vector = self.embeddings.embed_query(understood.dense_query if understood else prepared.standalone)
         prepared.query_vector = vector
         k = prepared.k or self.settings.k
         if analyse(prepared.question).several_records:  # "which ministers have answered …": list more records
@@ -228,6 +231,7 @@ class Assistant:
             filters=prepared.filters,
             mode=prepared.mode,
             query_embedding=vector,
+            understanding=understood,
         )
         dense = [h.dense_score for h in prepared.hits if h.dense_score is not None]
         if prepared.hits and len(dense) < len(prepared.hits):
@@ -345,6 +349,7 @@ class Assistant:
             hits=prepared.hits,
             context=prepared.sources,
             question_type="metadata" if prepared.analysis and prepared.analysis.is_metadata else "content",
+            understood=prepared.understood,
             refusal_signals=None if signals_ is None else signals_.__dict__,
             **fields,
         )

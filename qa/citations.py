@@ -72,4 +72,5 @@ def make_citation(marker: int, passage: Passage, supporting: list[SourceSentence
         quote=" ".join(s.quote.text for s in quoted),
         quotes=[Quote(**s.quote.model_dump()) for s in quoted],
         score=passage.hit.score,
+        duplicates=list(passage.hit.duplicates),
     )

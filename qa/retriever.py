@@ -20,19 +20,24 @@ from index.lexical import ChunkColumns, LexicalIndex
 from index.store import ChunkStore
 from parlqa.settings import Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
-from qa.types import Filters, Hit
+from qa.types import Filters, Hit, Understanding
+from qa.understanding import Lexicon, understand
 
 RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
+SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
-    """Σ 1 / (k + rank) over the rankings each id appears in (ranks from 1)."""
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> dict[str, float]:
+    """Σ weight / (k + rank) over the rankings each id appears in (ranks from 1; weights 1 unless given)."""
     scores: dict[str, float] = defaultdict(float)
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if weights is not None else 1.0
         for rank, item in enumerate(ranking, start=1):
-            scores[item] += 1.0 / (k + rank)
+            scores[item] += weight / (k + rank)
     return dict(scores)
 
 
@@ -64,6 +69,7 @@ class HybridRetriever(BaseRetriever):
 
     _live: LiveIndex | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _lexicons: dict[int, Lexicon] = PrivateAttr(default_factory=dict)
 
     @property
     def live(self) -> LiveIndex:
@@ -77,6 +83,25 @@ class HybridRetriever(BaseRetriever):
         """The BM25 index at the index's latest version (checked at most every ``index_check_interval`` s)."""
         return self.live.lexical()
 
+    def lexicon(self) -> Lexicon:
+        """Member names, departments, vocabulary and words of the index at its latest version (built once each)."""
+        lexical = self.lexical()
+        with self._lock:
+            found = self._lexicons.get(id(lexical))
+            if found is None:
+                cols = lexical.columns
+                stems = getattr(lexical.retriever, "vocab_dict", None) or {}
+                found = Lexicon.build(cols.texts, cols.metadata, stems=stems.keys())
+                self._lexicons = {id(lexical): found}
+            return found
+
+    def understand(self, query: str) -> Understanding | None:
+        """What ``query`` names and how to search for its words; None when every understanding setting is off."""
+        s = self.settings
+        if not (s.understand_metadata or s.expand_vocabulary or s.correct_spelling):
+            return None
+        return understand(query, self.lexicon(), s.understand_metadata, s.expand_vocabulary, s.correct_spelling)
+
     def search(
         self,
         query: str,
@@ -84,8 +109,10 @@ class HybridRetriever(BaseRetriever):
         filters: Filters | None = None,
         mode: str | None = None,
         query_embedding: list[float] | None = None,
+        understanding: Understanding | None = None,
     ) -> list[Hit]:
-        """The top ``k`` passages for ``query`` under ``filters``, best first."""
+        """The top ``k`` passages for ``query`` under ``filters``, best first; what the question names (see
+        ``understand``, read here unless given) adds rankings of the records that match it."""
         k = k or self.k
         mode = mode or self.mode
         if mode not in RETRIEVAL_MODES:
@@ -95,21 +122,105 @@ class HybridRetriever(BaseRetriever):
         mask = lexical_mask(filters, lexical.columns)
         if mask is not None and not mask.any():
             return []
+        understood = understanding if understanding is not None else self.understand(query)
         n = max(self.settings.candidates, k * self.settings.max_chunks_per_doc * 2)
         dense: list[Hit] = []
         sparse: list[Hit] = []
+        corrected = understood.corrected_query if understood else query
+        lexical_query = understood.lexical_query if understood else query
         if mode in ("dense", "hybrid"):
-            vector = query_embedding or self.embeddings.embed_query(query)
+            vector = query_embedding or self.embeddings.embed_query(understood.dense_query if understood else query)
             dense = self._dense(lexical, vector, n, filters, mask)
         if mode in ("bm25", "hybrid"):
-            sparse = self._sparse(lexical, query, n, mask)
+            sparse = self._sparse(lexical, corrected, n, mask)
         if mode == "dense":
             ranked = dense
-        elif mode == "bm25":
-            ranked = sparse
         else:
-            ranked = self._fuse(dense, sparse)
+            extra = self._understood(lexical, understood, lexical_query, dense, n, mask) if understood else []
+            if lexical_query != corrected:  # the meanings of the abbreviations: a ranking of its own
+                extra.insert(0, (self._sparse(lexical, lexical_query, n, mask), 1.0))
+            base = [(r, 1.0) for r in ([dense, sparse] if mode == "hybrid" else [sparse])]
+            weighted = [(r, w) for r, w in base + extra if r]
+            if len(weighted) == 1 and not extra:
+                ranked = sparse
+            else:
+                ranked = self._fuse([r for r, _ in weighted], [w for _, w in weighted])
+        if understood is not None and understood.latest:
+            ranked = self._prefer_recent(ranked)
+        if self.settings.group_duplicates:
+            ranked = self._group_duplicates(lexical, ranked)
         return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
+
+    def _group_duplicates(self, lexical: LexicalIndex, ranked: list[Hit]) -> list[Hit]:
+        """One hit per answer text: the best-ranked document's, listing the other documents filed with it."""
+        lexicon = self.lexicon()
+        cols = lexical.columns
+        out: list[Hit] = []
+        shown: set[str] = set()
+        covered: set[str] = set()
+        for hit in ranked:
+            if hit.doc_id in covered and hit.doc_id not in shown:
+                continue  # already listed as another result's duplicate
+            row = cols.row_of(hit.chunk_id)
+            others = [d for d in (lexicon.duplicates(row) if row is not None else ()) if d != hit.doc_id]
+            shown.add(hit.doc_id)
+            covered.update(others)
+            out.append(hit.model_copy(update={"duplicates": others}) if others else hit)
+        return out
+
+    def _understood(
+        self,
+        lexical: LexicalIndex,
+        understood: Understanding,
+        query: str,
+        dense: list[Hit],
+        n: int,
+        mask: np.ndarray | None,
+    ) -> list[tuple[list[Hit], float]]:
+        """Rankings of the records that match what the question names: for each member, the departments, the
+        record's period and the UIN, and for all of them together (counted twice: the most specific); BM25
+        within each, and the dense hits in it."""
+        lexicon = self.lexicon()
+        masks: list[np.ndarray] = [lexicon.member_mask(m) for m in understood.members]
+        if understood.departments:
+            masks.append(lexicon.department_mask(understood.departments))
+        if understood.record_dated and understood.since and understood.until:
+            days = (understood.until - understood.since).days
+            slack = 45 if days < 40 else 0  # a month or a day: the answer may come weeks after the question
+            masks.append(lexicon.date_mask(understood.since, understood.until, slack))
+        if understood.uin:
+            masks.append(lexicon.uin_mask(understood.uin))
+        masks = [m for m in masks if m.any()]
+        weights = [1.0] * len(masks)
+        if len(masks) > 1:
+            masks.insert(0, np.logical_and.reduce(masks))
+            weights.insert(0, SPECIFIC_WEIGHT)
+        rankings = []
+        for constraint, weight in zip(masks, weights, strict=True):
+            allowed = constraint if mask is None else constraint & mask
+            if not allowed.any():
+                continue
+            cols = lexical.columns
+            matching = [h for h in dense if (row := cols.row_of(h.chunk_id)) is not None and allowed[row]]
+            rankings.append((matching + self._sparse(lexical, query, n, allowed), weight))
+        return rankings
+
+    def _prefer_recent(self, ranked: list[Hit], window: int = 20) -> list[Hit]:
+        """Among the first ``window`` hits, a newer record gains up to ``latest_weight`` of its score."""
+        head, tail = ranked[:window], ranked[window:]
+        dates = [int(h.metadata.get("date_num", 0)) for h in head]
+        known = [d for d in dates if d]
+        if len(known) < 2:
+            return ranked
+        low, high = min(known), max(known)
+        span = max(high - low, 1)
+        weight = self.settings.latest_weight
+        scored = [
+            (h.score * (1 + weight * ((d - low) / span if d else 0.0)), i, h)
+            for i, (h, d) in enumerate(zip(head, dates, strict=True))
+        ]
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [h.model_copy(update={"score": s}) for s, _, h in scored] + tail
 
     def _dense(
         self, lexical: LexicalIndex, vector: list[float], n: int, filters: Filters | None, mask: np.ndarray | None
@@ -167,14 +278,24 @@ class HybridRetriever(BaseRetriever):
             for row, score in lexical.search(query, n, mask)
         ]
 
-    def _fuse(self, dense: list[Hit], sparse: list[Hit]) -> list[Hit]:
-        fused = reciprocal_rank_fusion([[h.chunk_id for h in dense], [h.chunk_id for h in sparse]], self.settings.rrf_k)
+    def _fuse(self, rankings: Sequence[list[Hit]], weights: Sequence[float] | None = None) -> list[Hit]:
+        """Reciprocal rank fusion of the rankings; a hit keeps its dense and its lexical score where known."""
+        fused = reciprocal_rank_fusion(
+            [list(dict.fromkeys(h.chunk_id for h in r)) for r in rankings], self.settings.rrf_k, weights
+        )
         by_id: dict[str, Hit] = {}
-        for hit in sparse:
-            by_id[hit.chunk_id] = hit
-        for hit in dense:
-            previous = by_id.get(hit.chunk_id)
-            by_id[hit.chunk_id] = hit.model_copy(update={"lexical_score": previous.lexical_score if previous else None})
+        for ranking in rankings:
+            for hit in ranking:
+                previous = by_id.get(hit.chunk_id)
+                if previous is None:
+                    by_id[hit.chunk_id] = hit
+                    continue
+                dense, lexical = previous.dense_score, previous.lexical_score
+                update = {
+                    "dense_score": hit.dense_score if dense is None else dense,
+                    "lexical_score": hit.lexical_score if lexical is None else lexical,
+                }
+                by_id[hit.chunk_id] = previous.model_copy(update=update)
         ranked = sorted(by_id.values(), key=lambda h: fused[h.chunk_id], reverse=True)
         return [h.model_copy(update={"score": fused[h.chunk_id]}) for h in ranked]
 

@@ -26,6 +26,69 @@ class Filters(BaseModel):
         return not any(v not in (None, "") for v in self.model_dump().values())
 
 
+class MemberMention(BaseModel):
+    """A member the question names, as the index spells the name, and whether they asked or answered."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Literal["asker", "answerer", "member"] = "member"
+
+
+class Rewrite(BaseModel):
+    """A word or phrase of the question and what retrieval also searched for: its meaning, or its spelling."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    becomes: str
+    kind: Literal["abbreviation", "synonym", "spelling"]
+
+
+class Understanding(BaseModel):
+    """What was read from a question before retrieval, and how it changed the search."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    members: tuple[MemberMention, ...] = ()
+    departments: tuple[str, ...] = Field((), description="Answering departments, as the index names them.")
+    since: date | None = Field(None, description="First day of the period the question names (record dates).")
+    until: date | None = None
+    period: str | None = Field(None, description="The period as the question puts it: 'March 2024', '2024-25'.")
+    record_dated: bool = Field(False, description="Whether the period dates the record itself (asked or answered).")
+    latest: bool = Field(False, description="The question asks for the latest or current figure.")
+    uin: str | None = None
+    rewrites: tuple[Rewrite, ...] = ()
+    corrected_query: str = Field("", description="The question with its misspelt words corrected.")
+    lexical_query: str = Field("", description="The corrected question with the meanings of its abbreviations.")
+    dense_query: str = Field("", description="What the encoder read.")
+
+    def is_empty(self) -> bool:
+        return not (self.members or self.departments or self.period or self.latest or self.uin or self.rewrites)
+
+    def describe(self) -> str:
+        """'searching Home Office answers from March 2024 · SEND: special educational needs and disabilities'."""
+        if self.is_empty():
+            return ""
+        who = " and ".join(self.departments)
+        parts = [f"searching {who + ' ' if who else ''}answers"]
+        for member in self.members:
+            role = {"asker": "asked by", "answerer": "answered by", "member": "involving"}[member.role]
+            parts[0] += f" {role} {member.name}"
+        if self.period:
+            parts[0] += f" from {self.period}"
+        if self.latest:
+            parts[0] += ", latest first"
+        if self.uin:
+            parts[0] += f", question {self.uin}"
+        parts += [
+            f"“{r.text}” read as “{r.becomes}”" if r.kind == "spelling" else f"{r.text}: {r.becomes}"
+            for r in self.rewrites
+        ]
+        return " · ".join(parts)
+
+
 class Hit(BaseModel):
     """One retrieved passage."""
 
@@ -36,6 +99,9 @@ class Hit(BaseModel):
     lexical_score: float | None = None
     text: str
     metadata: dict
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other documents filed with the same answer text (grouped questions)."
+    )
 
     @property
     def body(self) -> str:
@@ -79,6 +145,9 @@ class Citation(BaseModel):
     quotes: list[Quote] = Field(default_factory=list)
     passage_start: int = Field(0, description="Offset of the passage in the source answer text.")
     score: float = 0.0
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other questions answered with the same text, by document id."
+    )
 
 
 class AnswerSentence(BaseModel):
@@ -113,6 +182,7 @@ class Answer(BaseModel):
     hits: list[Hit] = Field(default_factory=list)
     context: str = Field("", description="The sources as the model was shown them.")
     question_type: Literal["metadata", "content", "mixed"] = "content"
+    understood: Understanding | None = Field(None, description="What was read from the question before retrieval.")
     refusal_signals: dict[str, float | int | bool | None] | None = Field(
         None, description="What the refusal decision looked at (see qa.refusal.RefusalSignals)."
     )

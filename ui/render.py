@@ -97,20 +97,31 @@ def streaming_html(extract: Sequence[ExtractSentence], known: Iterable[int], par
     return f'<div class="pq-msg">{"".join(parts)}</div>'
 
 
+def understood_html(answer: Answer) -> str:
+    """What was read from the question before the search ('searching Home Office answers from March 2024')."""
+    text = answer.understood.describe() if answer.understood else ""
+    if not text:
+        return ""
+    return f'<div class="pq-understood pq-muted" role="note">{inline(text[:1].upper() + text[1:])}</div>'
+
+
 def answer_html(answer: Answer, known: Iterable[int], model: str | None = None) -> str:
-    """The finished message: the answer with linked markers and flagged unsupported sentences, or a refusal."""
+    """The finished message: what was understood of the question, then the answer with linked markers and flagged
+    unsupported sentences, or a refusal."""
     known = set(known)
+    understood = understood_html(answer)
     if answer.refused:
         notice = refusal_html(answer.refusal_reason, answer.text)
-        if not answer.extract:
+        if not answer.extract and not understood:
             return notice
-        return f'<div class="pq-msg">{notice}{extract_html(answer.extract, known)}</div>'
+        extract = extract_html(answer.extract, known) if answer.extract else ""
+        return f'<div class="pq-msg">{understood}{notice}{extract}</div>'
 
     if answer.sentences:
         body = " ".join(_sentence_html(s, known) for s in answer.sentences)
     else:
         body = linkify(answer.text, known)
-    parts = [f'<div class="pq-answer">{body}</div>']
+    parts = [understood, f'<div class="pq-answer">{body}</div>']
     if answer.extract:
         parts.append(extract_html(answer.extract, known, collapsed=True))
     if answer.dropped:
