@@ -10,9 +10,12 @@ the default corpus, then for each setup in turn
   request at a time: one slot);
 - ``server-2``: two chats, each sending generation to its own ``parlqa serve-model`` (two slots, one per process).
 
-Each model runs on ``--threads`` threads. ``--users`` threads each ask the next of the first ``--questions`` factoid
-questions of the default set through a chat's ``/ask`` API (user i asks chat i mod n) and ask again as soon as the
-reply comes, so the latency of a reply includes its wait in the queue. Throughput is replies per minute of wall time.
+Each model runs on ``--threads`` threads. All setups are started first; then, ``--rounds`` times, each setup in turn
+gets a burst: ``--users`` threads each ask the next of the first ``--questions`` factoid questions of the default set
+through a chat's ``/ask`` API (user i asks chat i mod n) and ask again as soon as the reply comes, so the latency of
+a reply includes its wait in the queue. Taking turns, the setups share whatever else loads the machine. Throughput
+is replies per minute of the bursts' wall time; the CPU time the setup's processes used per reply is read from
+/proc, which other load does not change.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -68,6 +72,12 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -107,6 +117,11 @@ class Parts:
     def memory(self) -> dict[str, int]:
         return {name: round(rss_mb(proc.pid)) for name, proc in self.procs if proc.poll() is None}
 
+    def cpu(self, models_only: bool = False) -> float:
+        """CPU seconds of the running processes (those that hold a model, with ``models_only``)."""
+        held = [p for name, p in self.procs if not models_only or name.startswith(("model-server", "chat-embedded"))]
+        return sum(cpu_seconds(p.pid) for p in held if p.poll() is None)
+
     def stop(self) -> None:
         for _, proc in reversed(self.procs):
             stop(proc)
@@ -116,7 +131,7 @@ class Parts:
 def start_setup(setup: str, parts: Parts, preset: str) -> list[str]:
     """Start the model servers and chats of ``setup``; returns the chats' URLs."""
     if setup == "embedded":
-        return [parts.chat("chat", {"PARLQA_MODEL": preset})]
+        return [parts.chat("chat-embedded", {"PARLQA_MODEL": preset})]
     servers = [parts.model_server(f"model-server-{i}", preset) for i in range(1 if setup == "server-1" else 2)]
     return [
         parts.chat(
@@ -155,7 +170,7 @@ def ask_all(chats: list[str], questions: list[str], users: int) -> tuple[float, 
                 rows.append(row)
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -168,82 +183,110 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def summary(setup: str, parts: Parts, args: argparse.Namespace, wall: float, rows: list[dict], cpu: dict) -> dict:
+    replies = [r for r in rows if "error" not in r]
+    seconds = [r["seconds"] for r in replies]
+    per_reply = (lambda value: round(value / len(replies), 2)) if replies else (lambda value: None)
+    return {
+        "setup": setup,
+        "preset": args.preset,
+        "threads_per_model": args.threads,
+        "users": args.users,
+        "questions": len(rows),
+        "replies": len(replies),
+        "generated": sum(r["generated"] for r in replies),
+        "refused": sum(r["refused"] for r in replies),
+        "errors": [r["error"] for r in rows if "error" in r][:5],
+        "wall_s": round(wall, 1),
+        "per_minute": round(len(replies) / wall * 60, 2) if wall else 0.0,
+        "p50_s": round(statistics.median(seconds), 1) if seconds else None,
+        "p95_s": round(percentile(seconds, 0.95), 1) if seconds else None,
+        "model_cpu_s_per_reply": per_reply(cpu["models"]),
+        "all_cpu_s_per_reply": per_reply(cpu["all"]),
+        "rss_mb": parts.memory(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="small", help="model preset for every setup")
     parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--questions", type=int, default=30)
+    parser.add_argument("--questions", type=int, default=10, help="questions of each burst")
+    parser.add_argument("--rounds", type=int, default=2, help="bursts of each setup, taking turns")
     parser.add_argument("--threads", type=int, default=1, help="threads of each model")
     parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated, of " + ", ".join(SETUPS))
     args = parser.parse_args()
     setups = [s.strip() for s in args.setups.split(",") if s.strip()]
     if unknown := [s for s in setups if s not in SETUPS]:
         raise SystemExit(f"unknown setup {unknown[0]!r}; choose from {', '.join(SETUPS)}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped by pid: the servers are stopped too
 
     from eval.dataset import load_pairs
 
-    factoid = [p.question for p in load_pairs("default") if p.kind == "factoid"]
-    questions = factoid[: args.questions]
+    questions = [p.question for p in load_pairs("default") if p.kind == "factoid"][: args.questions]
     chroma_cli = Path(sys.executable).with_name("chroma")
+    results: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="parlqa-many-users-") as tmp:
         root = Path(tmp)
         port = free_port()
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("PARLQA_")}
-        base_env.update(
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PARLQA_")}
+        env.update(
             PARLQA_DATA_DIR=str(root / "data"),
             PARLQA_CHROMA_HOST=HOST,
             PARLQA_CHROMA_PORT=str(port),
             PARLQA_N_THREADS=str(args.threads),
             GRADIO_ANALYTICS_ENABLED="False",
         )
-        shared = Parts(root, base_env)
-        results = []
+        shared = Parts(root, env)
+        running: dict[str, tuple[Parts, list[str]]] = {}
+        totals = {s: {"wall": 0.0, "rows": [], "cpu": {"models": 0.0, "all": 0.0}} for s in setups}
         try:
             chroma = shared.start("chroma", [str(chroma_cli), "run", "--path", str(root / "chroma"), "--host", HOST,
                                              "--port", str(port)], {})  # fmt: skip
-            wait_until_up(chroma, "chroma run", f"http://{HOST}:{port}/api/v2/heartbeat", 60)
-            built = subprocess.run([sys.executable, "-m", "parlqa.cli", "index"], cwd=REPO, env=base_env,
+            wait_until_up(chroma, "chroma run", f"http://{HOST}:{port}/api/v2/heartbeat", 300)
+            built = subprocess.run([sys.executable, "-m", "parlqa.cli", "index"], cwd=REPO, env=env,
                                    capture_output=True, text=True)  # fmt: skip
             if built.returncode != 0:
                 raise SystemExit(f"parlqa index failed: {built.stderr[-2000:]}")
             for setup in setups:
-                parts = Parts(root, base_env)
-                try:
-                    chats = start_setup(setup, parts, args.preset)
-                    ask_all(chats, questions[: len(chats)], len(chats))  # warm: readers loaded, prompt cached
+                parts = Parts(root, env)
+                running[setup] = (parts, [])  # stopped in the end even when it fails to start
+                running[setup] = (parts, start_setup(setup, parts, args.preset))
+                ask_all(running[setup][1], questions[:2], 2)  # warm: readers loaded, prompt cached
+                print(f"{setup}: started and warm", flush=True)
+            for round_ in range(args.rounds):
+                for setup in setups:
+                    parts, chats = running[setup]
+                    cpu = {"models": parts.cpu(models_only=True), "all": parts.cpu()}
                     wall, rows = ask_all(chats, questions, args.users)
-                    memory = parts.memory()
-                finally:
-                    parts.stop()
-                replies = [r for r in rows if "error" not in r]
-                seconds = [r["seconds"] for r in replies]
-                result = {
-                    "setup": setup,
-                    "preset": args.preset,
-                    "threads_per_model": args.threads,
-                    "users": args.users,
-                    "questions": len(rows),
-                    "replies": len(replies),
-                    "generated": sum(r["generated"] for r in replies),
-                    "refused": sum(r["refused"] for r in replies),
-                    "errors": [r["error"] for r in rows if "error" in r][:5],
-                    "wall_s": round(wall, 1),
-                    "per_minute": round(len(replies) / wall * 60, 2),
-                    "p50_s": round(statistics.median(seconds), 1) if seconds else None,
-                    "p95_s": round(percentile(seconds, 0.95), 1) if seconds else None,
-                    "rss_mb": memory,
-                    "load_average": os.getloadavg()[0],
-                }
-                results.append(result)
-                print(json.dumps(result), flush=True)
+                    total = totals[setup]
+                    total["wall"] += wall
+                    total["rows"] += rows
+                    total["cpu"]["models"] += parts.cpu(models_only=True) - cpu["models"]
+                    total["cpu"]["all"] += parts.cpu() - cpu["all"]
+                    replies = sum("error" not in r for r in rows)
+                    print(f"round {round_ + 1} {setup}: {replies}/{len(rows)} replies in {wall:.0f} s "
+                          f"(load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+            for setup in setups:
+                total = totals[setup]
+                results.append(summary(setup, running[setup][0], args, total["wall"], total["rows"], total["cpu"]))
         finally:
+            for parts, _ in running.values():
+                parts.stop()
             shared.stop()
+    for result in results:
+        print(json.dumps(result))
     base = next((r for r in results if r["setup"] == "embedded"), None)
-    print(f"\n{'setup':<10} {'replies':>8} {'per min':>8} {'vs embedded':>12} {'p50 s':>7} {'p95 s':>7}")
+    print(f"\n{'setup':<10} {'replies':>8} {'per min':>8} {'vs embedded':>12} {'p50 s':>7} {'p95 s':>7} {'CPU s':>7}")
     for r in results:
         ratio = f"{r['per_minute'] / base['per_minute']:.2f}x" if base and base["per_minute"] else "-"
-        print(f"{r['setup']:<10} {r['replies']:>8} {r['per_minute']:>8} {ratio:>12} {r['p50_s']:>7} {r['p95_s']:>7}")
-    record("many_users", {"command": " ".join(sys.argv[1:]), "results": results})
+        cells = (
+            [str(r[key]) for key in ("replies", "per_minute")]
+            + [ratio]
+            + [str(r[key]) for key in ("p50_s", "p95_s", "model_cpu_s_per_reply")]
+        )
+        print(f"{r['setup']:<10} " + " ".join(c.rjust(w) for c, w in zip(cells, (8, 8, 12, 7, 7, 7), strict=True)))
+    record("many_users", {"command": " ".join(sys.argv[1:]), "load_average": os.getloadavg(), "results": results})
 
 
 if __name__ == "__main__":
