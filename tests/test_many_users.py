@@ -56,12 +56,12 @@ class Team:
 @pytest.fixture(scope="module")
 def team(tmp_path_factory) -> Iterator[Team]:
     root = tmp_path_factory.mktemp("many-users")
-    chroma = start_server(root / "chroma", root / "chroma.log")
+    chroma = start_server(root / "chroma", root / "chroma.log", timeout=180)  # startup slows on a busy machine
     servers: list[ModelServer] = []
     chats: list[ChatProcess] = []
     try:
         port = free_port()
-        servers.append(start_model_server(port, root / "model-server.log"))
+        servers.append(start_model_server(port, root / "model-server.log", timeout=300))
         corpus = root / "corpus"
         shutil.copytree(CORPUS_DIR, corpus)
         team = Team(root, corpus, root / "data", chroma, port, servers[0], chats)
@@ -198,7 +198,7 @@ def test_a_killed_model_server_is_one_line_and_a_restarted_one_answers(team: Tea
         _ask(second, EIF_QUESTION)
 
     # the server back on the same port: the next question is answered, by either chat, with nothing restarted
-    team.server = start_model_server(team.port, team.root / "model-server-again.log")
+    team.server = start_model_server(team.port, team.root / "model-server-again.log", timeout=300)
     for chat in (first, second):
         before = team.server.requests()
         reply = _ask(chat, EIF_QUESTION)
