@@ -2,7 +2,8 @@
 
 ``ServerChatModel`` is LangChain's ``ChatOpenAI`` with the embedded model's sampling (greedy, seed 0, top-k 40, no
 repeat penalty) and one change: whatever goes wrong on the wire (refused connection, error status, timeout, a
-stream cut short) is raised as a ``ModelServerError`` whose one-line message names the URL and the cause.
+stream cut short, or one that ends without saying why it stopped) is raised as a ``ModelServerError`` whose one-line
+message names the URL and the cause.
 
 ``server_command`` builds the ``python -m llama_cpp.server`` command line for a preset or GGUF file, resolved and
 sha256-checked by ``qa.models`` first; ``parlqa serve-model`` runs it.
@@ -93,11 +94,22 @@ class ServerChatModel(ChatOpenAI):
         except Exception as exc:
             raise self._failure(exc) from None
 
+    def _cut_short(self) -> ModelServerError:
+        # a server ends every whole answer with a finish reason (stop, length); a stream without one was cut off
+        return ModelServerError(
+            str(self.openai_api_base), "broke off the answer (the stream ended without a finish reason)"
+        )
+
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        finished = False
         try:
-            yield from super()._stream(*args, **kwargs)
+            for chunk in super()._stream(*args, **kwargs):
+                finished = finished or bool((chunk.generation_info or {}).get("finish_reason"))
+                yield chunk
         except Exception as exc:
             raise self._failure(exc) from None
+        if not finished:
+            raise self._cut_short()
 
     async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
         try:
@@ -106,11 +118,15 @@ class ServerChatModel(ChatOpenAI):
             raise self._failure(exc) from None
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        finished = False
         try:
             async for chunk in super()._astream(*args, **kwargs):
+                finished = finished or bool((chunk.generation_info or {}).get("finish_reason"))
                 yield chunk
         except Exception as exc:
             raise self._failure(exc) from None
+        if not finished:
+            raise self._cut_short()
 
 
 def load_server_model(settings: Settings, **overrides: Any) -> ServerChatModel:
@@ -179,6 +195,9 @@ def server_command(
         "False",
         # the server keeps logits of every context position by default: n_ctx x vocabulary floats (1.2 GB for base)
         "--logits_all",
+        "False",
+        # by default a waiting request makes the server end the running answer at once, empty or half written
+        "--interrupt_requests",
         "False",
         "--verbose",
         "False",

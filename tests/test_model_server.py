@@ -5,16 +5,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import EIF_DOC
 from fixtures.chat_process import start_chat, stop_chat
-from fixtures.index_runs import PARLQA, parlqa_env, run_parlqa
-from fixtures.processes import HOST, free_port, launch, wait_until_up
+from fixtures.index_runs import run_parlqa
+from fixtures.model_server import ModelServer, served, start_model_server, tiny_installed
+from fixtures.processes import HOST, free_port
 from pydantic import ValidationError
 
 from parlqa.settings import Settings
@@ -24,49 +23,18 @@ EIF_QUESTION = "When was the Early Intervention Foundation set up?"
 SCOTTISH_QUESTION = "What is the annual budget of the Scottish Children's Reporter Administration?"
 
 
-def _tiny_installed() -> bool:
-    from qa.models import installed_presets
-
-    return "tiny" in installed_presets()
-
-
-needs_tiny = pytest.mark.skipif(not _tiny_installed(), reason="the tiny model preset is not installed")
-
-
-@dataclass
-class ModelServer:
-    url: str
-    proc: subprocess.Popen
-    log: Path
-
-    def requests(self) -> int:
-        """Chat completions the server has answered, from its access log."""
-        return self.log.read_text(errors="replace").count("POST /v1/chat/completions HTTP/1.1")
-
-
-def start_server(port: int, log: Path, timeout: float = 120, preset: str = "tiny") -> ModelServer:
-    """``parlqa serve-model --preset PRESET`` on ``port``; returns once it lists its model."""
-    command = [str(PARLQA), "serve-model", "--preset", preset, "--port", str(port)]
-    proc = launch(command, log, parlqa_env(PARLQA_N_THREADS="1"))  # one thread: spinning threads crawl on busy cores
-    url = f"http://{HOST}:{port}/v1"
-    wait_until_up(proc, "the model server", f"{url}/models", log, timeout, ready=lambda body: f'"{preset}"' in body)
-    return ModelServer(url, proc, log)
+needs_tiny = pytest.mark.skipif(not tiny_installed(), reason="the tiny model preset is not installed")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[ModelServer]:
-    if not _tiny_installed():
+    if not tiny_installed():
         pytest.skip("the tiny model preset is not installed")
-    started = start_server(free_port(), tmp_path_factory.mktemp("model-server") / "server.log")
+    started = start_model_server(free_port(), tmp_path_factory.mktemp("model-server") / "server.log")
     try:
         yield started
     finally:
         stop_chat(started.proc)  # by pid: terminate, then kill when it lingers
-
-
-def _served(url: str, **extra: str) -> dict[str, str]:
-    # PARLQA_MODEL names no installed model: every answer must come from the server's model
-    return {"PARLQA_LLM_URL": url, "PARLQA_LLM_MODEL": "tiny", "PARLQA_MODEL": "served-only", **extra}
 
 
 # the settings and the error message -------------------------------------------------------------------------------
@@ -94,7 +62,7 @@ def test_the_server_model_is_chosen_only_when_a_url_is_set() -> None:
     remote = load_chat_model(Settings(model="tiny", llm_url="http://127.0.0.1:1/v1", max_new_tokens=12))
     assert isinstance(remote, ServerChatModel)
     assert (remote.model_name, remote.max_tokens, remote.openai_api_base) == ("tiny", 12, "http://127.0.0.1:1/v1")
-    if _tiny_installed():
+    if tiny_installed():
         assert isinstance(load_chat_model(Settings(model="tiny")), LlamaCppChatModel)
 
 
@@ -147,7 +115,7 @@ def test_ask_answers_with_citations_from_the_server(server, default_settings) ->
         EIF_QUESTION,
         "--json",
         data_dir=default_settings.data_dir,
-        **_served(server.url, PARLQA_MAX_NEW_TOKENS="96"),
+        **served(server.url, PARLQA_MAX_NEW_TOKENS="96"),
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
@@ -169,7 +137,7 @@ def test_ask_refuses_an_unanswerable_question_with_the_server(server, default_se
         "Commons",
         "--json",
         data_dir=default_settings.data_dir,
-        **_served(server.url),
+        **served(server.url),
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["refused"] is True
@@ -177,7 +145,7 @@ def test_ask_refuses_an_unanswerable_question_with_the_server(server, default_se
 
 @needs_tiny
 def test_chat_ask_endpoint_answers_from_the_server(server, default_settings, tmp_path: Path) -> None:
-    chat = start_chat(default_settings.data_dir, tmp_path / "chat.log", **_served(server.url))
+    chat = start_chat(default_settings.data_dir, tmp_path / "chat.log", **served(server.url))
     try:
         client = chat.client()
         before = server.requests()
@@ -229,13 +197,13 @@ def test_chat_shows_the_server_error_and_answers_once_it_is_up(default_settings,
 
     port = free_port()
     url = f"http://{HOST}:{port}/v1"
-    chat = start_chat(default_settings.data_dir, tmp_path / "chat.log", **_served(url))
+    chat = start_chat(default_settings.data_dir, tmp_path / "chat.log", **served(url))
     server = None
     try:
         client = chat.client()
         with pytest.raises(AppError, match=f"the model server at {url} could not be reached"):
             client.predict(EIF_QUESTION, "", 3, "", "", api_name="/ask")
-        server = start_server(port, tmp_path / "server.log")
+        server = start_model_server(port, tmp_path / "server.log")
         result = client.predict(EIF_QUESTION, "", 3, "", "", api_name="/ask")
         assert result["citations"] and (result["refused"] or "2013" in result["text"])
     finally:
