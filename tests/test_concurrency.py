@@ -111,7 +111,9 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
             writer.kill()
     assert writer.returncode == 0, stderr.decode()
     assert outcomes["seen_busy"] > 0 and outcomes["answered"] + outcomes["busy"] > 0
-    # after the writer: the new documents are searchable from the same Assistant, without a restart
+    # after the writer: the new documents are searchable from the same Assistant, without a restart, once the
+    # version it last read is older than the check interval
+    time.sleep(settings.index_check_interval + 0.2)
     record = json.loads(extra.read_text(encoding="utf-8").splitlines()[0])
     hits = bot.retrieve(record["question_text"], k=5)
     assert record["id"] in {h.doc_id for h in hits}
