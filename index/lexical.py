@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ import Stemmer
 from index.manifest import StoredChunk
 
 FILTER_FIELDS = ("department", "answerer", "house", "kind", "asker")
+logging.getLogger("bm25s").setLevel(logging.NOTSET)  # bm25s sets DEBUG on import; follow the application's level
 
 
 @lru_cache(maxsize=1)
