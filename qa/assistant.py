@@ -222,8 +222,10 @@ class Assistant:
         prepared.understood = understood
         vector = self.embeddings.embed_query(understood.dense_query if understood else prepared.standalone)
         prepared.query_vector = vector
+        # constraints are read from the question as asked: a follow-up must not borrow the previous one's names
+        prepared.analysis = analyse(prepared.question)
         k = prepared.k or self.settings.k
-        if analyse(prepared.question).several_records:  # "which ministers have answered …": list more records
+        if prepared.analysis.several_records:  # "which ministers have answered …": list more records
             k = max(k, SEVERAL_RECORDS_K)
         prepared.hits = self.retriever.search(
             prepared.standalone,
@@ -249,8 +251,7 @@ class Assistant:
     def _contextualise(self, prepared: Prepared) -> Prepared:
         started = time.perf_counter()
         s = self.settings
-        # constraints are read from the question as asked: a follow-up must not borrow the previous one's names
-        prepared.analysis = analyse(prepared.question)
+        prepared.analysis = prepared.analysis or analyse(prepared.question)
         if not prepared.analysis.is_metadata and prepared.standalone != prepared.question:
             follow_up = analyse(prepared.standalone)
             if follow_up.is_metadata:  # "and who answered it?"
@@ -399,12 +400,11 @@ class Assistant:
         fields = self._metadata_answer(prepared, timings, found)
         if content.refused:
             return fields
-        markers = {c.marker for c in content.citations}
         return content.model_copy(
             update={
                 "text": f"{content.text.rstrip()}{'' if content.text.rstrip()[-1:] in '.!?' else '.'} {fields.text}",
                 "citations": sorted(
-                    [*content.citations, *(c for c in fields.citations if c.marker not in markers)],
+                    [*content.citations, *(c for c in fields.citations if c.marker not in cited)],
                     key=lambda c: c.marker,
                 ),
                 "sentences": [*content.sentences, *fields.sentences],

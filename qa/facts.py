@@ -22,12 +22,14 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))  # longest first: "sept" before "sep"
 _ORDINAL = r"(?:st|nd|rd|th)?"
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
-_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})\b", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({MONTH_PATTERN})\.?,?\s+(\d{{4}})\b", re.IGNORECASE
+)
+_MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?\s+(\d{{4}})\b", re.IGNORECASE)
 _MONEY = re.compile(r"£\s?(\d[\d,]*(?:\.\d+)?)\s?(billion|million|thousand|bn|mn|m|b|k)?(?![a-z])", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.£-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})(?:\s?[-/–]\s?(\d{2,4}))?\b")
@@ -182,7 +184,7 @@ def dates_in(text: str) -> set[str]:
     return {d for d in found if d}
 
 
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH})\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({MONTH_PATTERN})\b", re.IGNORECASE)
 
 
 def day_months_in(text: str) -> set[str]:
@@ -209,7 +211,7 @@ def years_in(text: str) -> list[int]:
 
 SEASONS = frozenset(["spring", "summer", "autumn", "winter"])
 _RELATIVE_YEAR = re.compile(
-    rf"\b(?:(?:in|by|from|since|until|of)\s+)?(?:({_MONTH})\s+)?(this|last|next)\s+year\b", re.IGNORECASE
+    rf"\b(?:(?:in|by|from|since|until|of)\s+)?(?:({MONTH_PATTERN})\s+)?(this|last|next)\s+year\b", re.IGNORECASE
 )
 _RELATIVE_SEASON = re.compile(r"\b(this|last|next)\s+(spring|summer|autumn|winter)\b", re.IGNORECASE)
 _RELATIVE_OFFSET = {"this": 0, "last": -1, "next": 1}
@@ -230,6 +232,19 @@ def resolve_relative_years(text: str, year: int | None) -> str:
         return f"{m[2]} {year + _RELATIVE_OFFSET[m[1].lower()]} ({m[1]} {m[2]})"
 
     return _RELATIVE_SEASON.sub(season, _RELATIVE_YEAR.sub(resolved, text))
+
+
+def record_periods(text: str, metadata: dict) -> tuple[set[int], set[str]]:
+    """The years and 'YYYY-MM' months a record covers: those its text names (relative ones resolved against its
+    own date) and those of its question's and answer's dates."""
+    text = resolve_relative_years(text, record_year(metadata))  # "in April this year" of a 2016 answer
+    years, months = set(years_in(text)), months_in(text)
+    for key in ("date_asked", "date_answered"):
+        value = str(metadata.get(key) or "")
+        if len(value) >= 7:
+            years.add(int(value[:4]))
+            months.add(value[:7])
+    return years, months
 
 
 def record_year(metadata: dict) -> int | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from qa.context import Passage
-from qa.facts import Evidence, months_in, record_year, resolve_relative_years, years_in
+from qa.facts import Evidence, record_periods
 from qa.question import AskedField, QuestionAnalysis
 
 _LABELS = {
@@ -51,16 +51,12 @@ def _nice(value: str | None) -> str | None:
 def matches(question: QuestionAnalysis, passage: Passage) -> bool:
     """Whether the record can be the one asked about: the years, months and names of the question are in its
     fields or text."""
-    meta = passage.hit.metadata
-    dates = [str(meta.get(k)) for k in ("date_asked", "date_answered") if meta.get(k)]
-    text = resolve_relative_years(passage.hit.text, record_year(meta))
-    years = {int(d[:4]) for d in dates} | set(years_in(text))
-    months = {d[:7] for d in dates} | months_in(text)
+    years, months = record_periods(passage.hit.text, passage.hit.metadata)
     if any(y not in years for y in question.years):
         return False
     if any(f"{y:04d}-{m:02d}" not in months for y, m in question.months):
         return False
-    if any(not any(low <= y <= high for y in years) for low, high in question.year_ranges):
+    if not question.ranges_met(years):
         return False
     evidence = Evidence(f"{passage.metadata_line()}\n{passage.hit.text}")
     # a long answer's other chunks may hold some of the names: half of them must be in this one

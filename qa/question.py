@@ -213,6 +213,10 @@ class QuestionAnalysis:
     def is_metadata(self) -> bool:
         return bool(self.asked_fields)
 
+    def ranges_met(self, years: set[int]) -> bool:
+        """Whether some year of ``years`` lies in each range of years the question allows."""
+        return all(any(low <= y <= high for y in years) for low, high in self.year_ranges)
+
 
 _SEVERAL = re.compile(
     r"\b(?:which|what|wich|list (?:the|all)?|name the|all the) ?(?:government )?"

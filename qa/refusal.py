@@ -13,11 +13,9 @@ from qa.facts import (
     day_months_in,
     financial_years_in,
     money_in,
-    months_in,
     numbers_in,
     person_names_in,
-    record_year,
-    resolve_relative_years,
+    record_periods,
     years_in,
 )
 from qa.question import FactKind, QuestionAnalysis
@@ -72,17 +70,12 @@ def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) 
     months: set[str] = set()
     undated = any(not (h.metadata.get("date_asked") or h.metadata.get("date_answered")) for h in hits)
     for hit, text in zip(hits, texts, strict=True):
-        text = resolve_relative_years(text, record_year(hit.metadata))  # "in April this year" of a 2016 answer
-        years.update(years_in(text))
-        months |= months_in(text)
-        for key in ("date_asked", "date_answered"):
-            value = str(hit.metadata.get(key) or "")
-            if len(value) >= 7:
-                years.add(int(value[:4]))
-                months.add(value[:7])
+        covered = record_periods(text, hit.metadata)
+        years |= covered[0]
+        months |= covered[1]
     if any(y not in years for y in question.years) and not undated:
         return False  # (a record without dates may be of the year asked; the verifier checks its figures' period)
-    if not undated and any(not any(low <= y <= high for y in years) for low, high in question.year_ranges):
+    if not undated and not question.ranges_met(years):
         return False
     if question.financial_years:
         named = set().union(*(financial_years_in(t) for t in texts))

@@ -15,22 +15,12 @@ from datetime import date
 
 import numpy as np
 
+from qa.facts import MONTH_PATTERN, MONTHS
 from qa.types import MemberMention, Rewrite, Understanding
 from qa.vocabulary import Entry, load_vocabulary
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?\s+(20\d\d)\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b({_MONTH})\.?,?\s+(20\d\d)\b", re.I)
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_PATTERN})\.?,?\s+(20\d\d)\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?,?\s+(20\d\d)\b", re.I)
 _FINANCIAL_YEAR = re.compile(r"\b(20\d\d)\s?[-/–]\s?(?:20)?(\d\d)\b")
 _YEAR = re.compile(r"(?<![\d/£$.,-])\b(20[0-4]\d)\b(?![/-]\d)")
 _LATEST = re.compile(r"\b(?:latest|most recent|newest|current(?:ly)?|up[- ]to[- ]date|so far|to date)\b", re.I)

@@ -142,10 +142,7 @@ def _said_of(claimed: list[Fact], terms: list[str], source: PassageEvidence) -> 
         refers_back = passage_names and not window.own_names
         if not refers_back and not any(_anchored(n, e) for n in claimed for e in parts):
             continue
-        if (
-            max(e.term_share(detail) for e in parts) >= NAME_DETAIL_SHARE
-            or Evidence(" ".join(e.text for e in parts)).term_share(detail) >= NAME_DETAIL_SHARE
-        ):
+        if sum(any(e.has_term(t) for e in parts) for t in detail) >= NAME_DETAIL_SHARE * len(detail):
             return True
     return False
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, shared_sample_lines
+from fixtures.chat_process import gather
 
 from parlqa.settings import Settings
 
@@ -43,12 +44,7 @@ def test_fifty_concurrent_questions_through_the_api(app_url):
     client = Client(app_url, verbose=False)
     started = time.perf_counter()
     jobs = [client.submit(QUESTIONS[i % len(QUESTIONS)], "", 3, "tiny", "", api_name="/ask") for i in range(50)]
-    results, errors = [], []
-    for job in jobs:
-        try:
-            results.append(job.result(timeout=900))
-        except Exception as exc:  # every failure is counted, none is expected
-            errors.append(repr(exc))
+    results, errors = gather(jobs)
     elapsed = time.perf_counter() - started
     print(f"\n50 concurrent questions: {len(results)} answers, {len(errors)} errors in {elapsed:.0f} s")
     assert errors == []

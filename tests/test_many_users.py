@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS_DIR, EIF_DOC, REPO
-from fixtures.chat_process import ChatProcess, start_chat, stop_chat
+from fixtures.chat_process import ChatProcess, gather, start_chat, stop_chat
 from fixtures.chroma_server import Server, start_server, stop_server
 from fixtures.index_runs import run_parlqa
 from fixtures.model_server import ModelServer, served, start_model_server, tiny_installed
@@ -119,12 +119,7 @@ def test_fifty_concurrent_questions_over_two_chats(team: Team) -> None:
     started = time.perf_counter()
     # one passage each: the prompt, not the parts, is what would make 50 answers slow on the tiny model
     jobs = [clients[i % 2].submit(QUESTIONS[i % len(QUESTIONS)], "", 1, "", "", api_name="/ask") for i in range(50)]
-    results, errors = [], []
-    for job in jobs:
-        try:
-            results.append(job.result(timeout=900))
-        except Exception as exc:  # every failure is counted, none is expected
-            errors.append(repr(exc))
+    results, errors = gather(jobs)
     elapsed = time.perf_counter() - started
     drafts = [r["timings"] for r in results if "generate" in r["timings"]]
     generated = len(drafts)
