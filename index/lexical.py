@@ -30,6 +30,16 @@ def tokenize(texts: list[str]):
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
+def tokenize_words(text: str) -> list[str]:
+    """The index's terms for ``text``: its words less stop words, stemmed, as BM25 reads them."""
+    return bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)[0]
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """Each (lower-case) word's stem, as the index stems it."""
+    return _stemmer().stemWords(words)
+
+
 @dataclass
 class ChunkColumns:
     """Per-chunk arrays, aligned with the BM25 index rows, for fast metadata filters."""

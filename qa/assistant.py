@@ -31,7 +31,20 @@ from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
-from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent, Understanding
+from qa.search import DocumentSearch
+from qa.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    DocumentRecord,
+    ExtractSentence,
+    Filters,
+    Hit,
+    SearchPage,
+    SearchSort,
+    StreamEvent,
+    Understanding,
+)
 from qa.verify import DECLINED, VerifiedSentence, verify
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
@@ -124,6 +137,7 @@ class Assistant:
             k=s.k,
         )
         self.sentence_vectors = SentenceVectors(self.embeddings)
+        self.documents = DocumentSearch(self.retriever.lexical)
         self._models: dict[str, Runnable] = {}
         self._models_lock = threading.Lock()
         self.prepare: Runnable = (
@@ -184,6 +198,24 @@ class Assistant:
     ) -> list[Hit]:
         """Ranked passages for ``query`` (no model call)."""
         return self.retriever.search(query, k=k or self.settings.k, filters=_filters(filters), mode=mode)
+
+    # research tools ---------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str = "",
+        filters: Filters | dict | None = None,
+        sort: SearchSort = "relevance",
+        page: int = 1,
+        page_size: int = 20,
+    ) -> SearchPage:
+        """Every document holding all the query's words and "quoted phrases" (or the question number it is),
+        under ``filters``; one page of them, sorted, with the total and facet counts of all (no model call).
+        An empty query lists everything the filters let through, newest first."""
+        return self.documents.search(query, _filters(filters), sort, page, page_size)
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        """The whole indexed document ``doc_id`` (question, answer and fields), or None when it is not indexed."""
+        return self.documents.document(doc_id)
 
     # chain steps ------------------------------------------------------------------------------------
     def _condense(self, state: dict) -> Prepared:

@@ -36,6 +36,12 @@ def chroma_where(filters: Filters | None, columns: ChunkColumns) -> dict | None:
             if not values:
                 return NO_MATCH
             clauses.append({field: {"$in": values}})
+    if filters.asker:  # not stored beside the vectors: the documents it names
+        needle = filters.asker.strip().lower()
+        doc_ids = sorted({d for d, a in zip(columns.doc_ids, columns.fields["asker"], strict=True) if needle in a})
+        if not doc_ids:
+            return NO_MATCH
+        clauses.append({"doc_id": {"$in": doc_ids}})
     if filters.house:
         clauses.append({"house": {"$eq": str(filters.house)}})
     if filters.kind:
@@ -52,7 +58,7 @@ def lexical_mask(filters: Filters | None, columns: ChunkColumns) -> np.ndarray |
         mask &= columns.date_num >= _date_num(filters.since)
     if filters.until:
         mask &= (columns.date_num <= _date_num(filters.until)) & (columns.date_num > 0)
-    for field in ("department", "answerer"):
+    for field in ("department", "answerer", "asker"):
         needle = getattr(filters, field)
         if needle:
             needle = needle.strip().lower()

@@ -19,6 +19,7 @@ class Filters(BaseModel):
     until: date | None = None
     department: str | None = Field(None, description="Case-insensitive substring of the answering department.")
     answerer: str | None = Field(None, description="Case-insensitive substring of the answering member's name.")
+    asker: str | None = Field(None, description="Case-insensitive substring of the asking member's name.")
     house: House | None = None
     kind: DocumentKind | None = None
 
@@ -206,3 +207,173 @@ class StreamEvent(BaseModel):
     extract: list[ExtractSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     answer: Answer | None = None
+
+
+# research tools: search, documents, timelines ----------------------------------------------------------------
+
+SearchSort = Literal["relevance", "newest", "oldest"]
+FACET_FIELDS = ("department", "answerer", "asker", "year", "house")
+
+
+def _iso_date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+class RecordFields(BaseModel):
+    """Who asked, who answered, when and where to read it: one record's fields as the index holds them."""
+
+    doc_id: str
+    title: str
+    kind: str | None = None
+    house: str | None = None
+    uin: str | None = None
+    asked_by: str | None = None
+    asker_party: str | None = None
+    answered_by: str | None = None
+    answerer_party: str | None = None
+    department: str | None = None
+    date_asked: date | None = None
+    date_answered: date | None = None
+    url: str | None = None
+
+    @classmethod
+    def fields_of(cls, metadata: dict) -> dict:
+        """The keyword arguments of this record for a chunk's stored metadata."""
+        return {
+            "doc_id": str(metadata.get("doc_id", "")),
+            "title": str(metadata.get("title") or metadata.get("doc_id", "")),
+            "kind": metadata.get("kind"),
+            "house": metadata.get("house"),
+            "uin": metadata.get("uin"),
+            "asked_by": metadata.get("asker"),
+            "asker_party": metadata.get("asker_party"),
+            "answered_by": metadata.get("answerer"),
+            "answerer_party": metadata.get("answerer_party"),
+            "department": metadata.get("department"),
+            "date_asked": _iso_date(metadata.get("date_asked")),
+            "date_answered": _iso_date(metadata.get("date_answered")),
+            "url": metadata.get("url"),
+        }
+
+    @property
+    def dated(self) -> date | None:
+        """The answer's date, else the question's."""
+        return self.date_answered or self.date_asked
+
+
+class Span(BaseModel):
+    """Character offsets ``[start, end)`` in a text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+
+
+class SearchResult(RecordFields):
+    """One matching document: its fields and a snippet of its answer with the matched words marked."""
+
+    snippet: str = ""
+    highlights: list[Span] = Field(default_factory=list, description="The matched words, as offsets in the snippet.")
+    score: float = Field(0.0, description="BM25 relevance of the document's best passage (0 for a listing).")
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts of the whole result set (not only the page) by field, largest first (years newest first)."""
+
+    department: list[FacetCount] = Field(default_factory=list)
+    answerer: list[FacetCount] = Field(default_factory=list)
+    asker: list[FacetCount] = Field(default_factory=list)
+    year: list[FacetCount] = Field(default_factory=list)
+    house: list[FacetCount] = Field(default_factory=list)
+
+
+class SearchPage(BaseModel):
+    """One page of the documents matching a search, with the total and the facets of all of them."""
+
+    query: str
+    filters: Filters | None = None
+    sort: SearchSort = "relevance"
+    page: int = 1
+    page_size: int = 20
+    total: int = 0
+    facets: Facets = Field(default_factory=Facets)
+    results: list[SearchResult] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list, description="The quoted phrases every result contains.")
+    uin: str | None = Field(None, description="The question number the query was read as, when it was one.")
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+class DocumentRecord(RecordFields):
+    """A whole document as indexed: its fields, question and answer text."""
+
+    question: str | None = None
+    answer: str = ""
+    source: str | None = None
+    licence: str = ""
+
+
+class TimelineEntry(RecordFields):
+    """One dated answer on a timeline, with the sentence of it that best matches the subject."""
+
+    quote: str = Field("", description="The answer's sentence that best matches the subject, verbatim.")
+    quote_start: int = Field(0, description="Offset of the quote in the answer text.")
+    score: float = 0.0
+
+
+class TimelineMonth(BaseModel):
+    """The answers of one calendar month, oldest first."""
+
+    month: str = Field(description="'2024-07'")
+    label: str = Field(description="'July 2024'")
+    entries: list[TimelineEntry] = Field(default_factory=list)
+
+
+class MonthCount(BaseModel):
+    month: str
+    count: int
+
+
+class ChartMark(BaseModel):
+    """An event drawn on the chart, such as a change of government."""
+
+    month: str
+    label: str
+
+
+class TimelineSummary(BaseModel):
+    """How the position changed, in a few sentences, each citing the dated answers it rests on (verified)."""
+
+    text: str = ""
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    dropped: list[AnswerSentence] = Field(default_factory=list)
+    refused: bool = False
+    model: str | None = None
+
+
+class Timeline(BaseModel):
+    """The answers about a subject grouped by month, oldest month first, with a chart of answers per month."""
+
+    query: str
+    filters: Filters | None = None
+    total: int = Field(0, description="Dated documents matching the query.")
+    shown: int = Field(0, description="Of those, the most relevant ones placed on the timeline.")
+    undated: int = Field(0, description="Matching documents without a date, left off the timeline.")
+    months: list[TimelineMonth] = Field(default_factory=list)
+    chart: list[MonthCount] = Field(
+        default_factory=list, description="Answers per month, every month from the first to the last."
+    )
+    marks: list[ChartMark] = Field(default_factory=list)
+    summary: TimelineSummary | None = None
