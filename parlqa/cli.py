@@ -462,7 +462,8 @@ def search(
         return
     shown = f"{(found.page - 1) * found.page_size + 1}–{(found.page - 1) * found.page_size + len(found.results)}"
     err.print(
-        f"[bold]{found.total}[/bold] answers" + (f"; {shown} shown, {found.sort} first" if found.results else ""),
+        f"[bold]{found.total}[/bold] answer{'' if found.total == 1 else 's'}"
+        + (f"; {shown} shown, {found.sort} first" if found.results else ""),
         highlight=False,
     )
     table = Table(show_lines=True)
