@@ -14,6 +14,8 @@ from qa.sentences import split_sentences
 from qa.types import Hit, Quote
 from qa.verify import DECLINED, declines, verify
 
+pytestmark = pytest.mark.unit
+
 LOOSE = RefusalThresholds(similarity=0.3, name_coverage=0.5, colocation=0.5)
 
 

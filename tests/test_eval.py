@@ -19,6 +19,7 @@ from eval.runner import limit_pairs, split_values
 # fact matching ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("fact", "answer", "expected"),
     [
@@ -54,6 +55,7 @@ def test_fact_present(fact: str, answer: str, expected: bool) -> None:
     assert metrics.fact_present(fact, answer) is expected
 
 
+@pytest.mark.unit
 def test_refusal_cause() -> None:
     from eval.results import refusal_cause
 
@@ -64,6 +66,7 @@ def test_refusal_cause() -> None:
     assert refusal_cause(None) == "other"
 
 
+@pytest.mark.unit
 def test_strip_markers() -> None:
     assert strip_markers("It was 2013 [1]. It is funded [1, 2][3].") == "It was 2013. It is funded."
 
@@ -71,6 +74,7 @@ def test_strip_markers() -> None:
 # retrieval --------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_retrieval_metrics_on_documents() -> None:
     ranked = ["a", "a", "b", "c", "b", "d"]  # chunks → documents a, b, c, d
     relevant = ["c", "x"]
@@ -86,6 +90,7 @@ def test_retrieval_metrics_on_documents() -> None:
     assert metrics.ndcg_at_k(ranked, [], 10) == 0.0
 
 
+@pytest.mark.unit
 def test_citation_metrics() -> None:
     assert metrics.citation_precision(["a", "b", "a"], ["a"]) == 0.5
     assert metrics.citation_precision([], ["a"]) is None
@@ -93,6 +98,7 @@ def test_citation_metrics() -> None:
     assert metrics.citation_recall([], ["a"]) == 0.0
 
 
+@pytest.mark.unit
 def test_aggregates() -> None:
     assert metrics.mean([1.0, None, 0.0]) == 0.5
     assert metrics.mean([None]) is None
@@ -105,6 +111,7 @@ def test_aggregates() -> None:
     assert faith.answer_rate == 0.5
 
 
+@pytest.mark.unit
 def test_agreement_and_kappa() -> None:
     judge = [True, True, False, False, True, False]
     facts = [True, False, False, False, True, True]
@@ -119,6 +126,7 @@ def test_agreement_and_kappa() -> None:
         metrics.agreement([True], [])
 
 
+@pytest.mark.unit
 def test_best_threshold() -> None:
     best = metrics.best_threshold([0.6, 0.7, 0.8], [0.2, 0.3, 0.65])
     assert best is not None
@@ -129,6 +137,7 @@ def test_best_threshold() -> None:
     assert metrics.best_threshold([0.5], []) is None
 
 
+@pytest.mark.unit
 def test_threshold_within_false_refusals() -> None:
     answerable = [0.5, 0.6, 0.7, 0.8]
     loose = metrics.threshold_within(answerable, [0.2, 0.55, 0.65], 0.25)  # one answerable may be refused
@@ -155,6 +164,7 @@ def _pair(**overrides) -> dict:
     return {**base, **overrides}
 
 
+@pytest.mark.unit
 def test_loader_names_file_and_line(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps(_pair()) + "\n\n" + json.dumps(_pair(id="t-2", kind="unanswerable", key_facts=[],
@@ -181,6 +191,7 @@ def test_loader_names_file_and_line(tmp_path: Path) -> None:
         load_pairs(tmp_path / "missing.jsonl")
 
 
+@pytest.mark.unit
 def test_limit_keeps_an_unanswerable() -> None:
     pairs = load_pairs("default")
     chosen = limit_pairs(pairs, 4)
@@ -191,6 +202,7 @@ def test_limit_keeps_an_unanswerable() -> None:
     assert split_values(["a,b", "b", " c "]) == ["a", "b", "c"]
 
 
+@pytest.mark.unit
 def test_subset_selection_is_deterministic() -> None:
     records = [{"id": f"r-{i}", "topic": "other", "answer_text": "x"} for i in range(50)]
     records[7]["topic"] = "child_protection_social_care"
@@ -202,6 +214,7 @@ def test_subset_selection_is_deterministic() -> None:
     assert [r["id"] for r in select_subset(list(reversed(records)), {"r-3"}, size=10)] == ids
 
 
+@pytest.mark.unit
 def test_verdict_cache(tmp_path: Path) -> None:
     path = tmp_path / "judge.jsonl"
     cache = VerdictCache(path)
@@ -242,6 +255,7 @@ def _synthetic() -> list[PairResult]:
 UNSUPPORTED = "no sentence of the model's answer is supported by the passages"
 
 
+@pytest.mark.unit
 def test_summarise_exact() -> None:
     m = summarise(_synthetic(), retrieval_only=False)
     assert (m["n"], m["answerable"], m["unanswerable"]) == (5, 3, 2)
@@ -273,6 +287,7 @@ def test_summarise_exact() -> None:
                                      "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
 
 
+@pytest.mark.unit
 def test_report_from_run_files(tmp_path: Path) -> None:
     from eval.report import write_report
 
@@ -302,6 +317,7 @@ def test_report_from_run_files(tmp_path: Path) -> None:
     assert len(data["configurations"]) == 2 and data["calibration"][0]["best"]["threshold"] == 0.45
 
 
+@pytest.mark.unit
 def test_eval_pair_model_is_frozen() -> None:
     pair = EvalPair.model_validate(_pair())
     with pytest.raises(Exception):  # noqa: B017
@@ -380,6 +396,7 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
     assert "parlqa against the plain LangChain recipe" in report and "LangChain baseline" in report
 
 
+@pytest.mark.unit
 def test_facts_in_sources_filled_from_retrieval_twin() -> None:
     from eval.report import fill_facts_in_context
 
@@ -414,6 +431,7 @@ def test_ann_check_matches_exact_search_on_a_small_store(tmp_path: Path) -> None
     assert ann_check(client, "vectors", []) is None
 
 
+@pytest.mark.unit
 def test_sentence_citations_and_headline_figures() -> None:
     from eval.compare import headline_figures, headline_table
 
@@ -441,6 +459,7 @@ def test_sentence_citations_and_headline_figures() -> None:
     assert len(table) == 3 and "held-out" in table[2] and "1.00 ✓" in table[2]
 
 
+@pytest.mark.unit
 def test_baseline_page_text_names_who_and_when() -> None:
     from corpus import load_documents
     from eval.baseline import document_text

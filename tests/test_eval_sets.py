@@ -11,6 +11,8 @@ import pytest
 from eval.dataset import Kind, load_pairs
 from eval.metrics import fact_present
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "corpus" / "documents"
 SHARED_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "written_questions_commons_2023_2026.jsonl.gz"

@@ -50,6 +50,7 @@ def _save_bm25(settings: Settings, generation: int, texts: list[str]) -> None:
     LexicalIndex.build(chunks, generation).save(settings.bm25_dir)
 
 
+@pytest.mark.unit
 def test_generation_watch_reads_at_most_once_per_interval(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", index_check_interval=1.0)
     clock = Clock()
@@ -83,6 +84,7 @@ def test_generation_watch_reads_at_most_once_per_interval(tmp_path):
     every.close()
 
 
+@pytest.mark.unit
 def test_live_index_reloads_bm25_and_reopens_the_store_when_the_index_moves(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", index_check_interval=1.0)
     clock = Clock()
@@ -113,6 +115,7 @@ def test_live_index_reloads_bm25_and_reopens_the_store_when_the_index_moves(tmp_
     assert live.lexical() is second and store.reopened == 3  # nothing moved: nothing reloaded
 
 
+@pytest.mark.unit
 def test_live_index_without_an_index_serves_an_empty_one(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     live = LiveIndex(settings, CountingStore())

@@ -40,6 +40,7 @@ def server(tmp_path_factory) -> Iterator[ModelServer]:
 # the settings and the error message -------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_llm_url_is_checked_and_normalised() -> None:
     assert Settings(llm_url="http://127.0.0.1:8080/v1/").llm_url == "http://127.0.0.1:8080/v1"
     assert Settings(llm_url="  ").llm_url is None and Settings().llm_url is None
@@ -48,6 +49,7 @@ def test_llm_url_is_checked_and_normalised() -> None:
             Settings(llm_url=bad)
 
 
+@pytest.mark.unit
 def test_llm_url_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("PARLQA_LLM_URL", "http://10.0.0.5:9000/v1")
     monkeypatch.setenv("PARLQA_LLM_MODEL", "served")
