@@ -7,10 +7,9 @@ local model → verification of every sentence's facts → citations.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from filelock import FileLock, Timeout
@@ -25,6 +24,7 @@ from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa import prompts
 from qa.citations import make_citation, parse_markers
+from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError, IndexBusy
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
@@ -34,15 +34,9 @@ from qa.retriever import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Hit, StreamEvent, Understanding
 from qa.verify import DECLINED, VerifiedSentence, verify
 
-History = Sequence[dict] | Sequence[tuple[str, str]] | None
-
 ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
     [("system", prompts.ANSWER_SYSTEM_PROMPT), ("human", prompts.ANSWER_USER_PROMPT)]
 )
-CONDENSE_TEMPLATE = ChatPromptTemplate.from_messages(
-    [("system", prompts.CONDENSE_SYSTEM_PROMPT), ("human", prompts.CONDENSE_USER_PROMPT)]
-)
-_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{3,}")
 
 
 @dataclass
@@ -75,29 +69,6 @@ class Prepared:
         """One citation per source the instant extract quotes."""
         by_marker = {p.marker: p for p in self.passages}
         return [make_citation(m, by_marker[m], None) for m in dict.fromkeys(e.marker for e in self.extract)]
-
-
-def normalise_history(history: History) -> list[tuple[str, str]]:
-    """(role, text) pairs from Gradio-style message dicts or (user, assistant) tuples."""
-    turns: list[tuple[str, str]] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            content = item.get("content")
-            if isinstance(content, list):  # Gradio 6 content blocks
-                content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
-            if content:
-                turns.append((str(item.get("role", "user")), str(content)))
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            user, bot = item
-            if user:
-                turns.append(("user", str(user)))
-            if bot:
-                turns.append(("assistant", str(bot)))
-    return turns
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.lower() for w in _CONTENT_WORD.findall(text)}
 
 
 SEVERAL_RECORDS_K = 4 * SEVERAL_RECORDS_SHOWN  # retrieved for a question about several records (chunks repeat)
@@ -196,22 +167,11 @@ class Assistant:
             mode=state.get("mode"),
             model=state.get("model"),
         )
-        users = [text for role, text in turns if role == "user"]
-        if not users:
+        if not any(role == "user" for role, _ in turns):
             return prepared
         started = time.perf_counter()
-        previous = users[-1]
-        standalone = None
-        if state.get("condense_with_model", True):
-            history = "\n".join(f"{role}: {text[:300]}" for role, text in turns[-4:])
-            chain = CONDENSE_TEMPLATE | self.chat_model(prepared.model).bind(max_tokens=48) | StrOutputParser()
-            rewritten = chain.invoke({"history": history, "question": question}).strip().split("\n")[0].strip()
-            words = _content_words(rewritten)
-            if 3 <= len(rewritten.split()) <= 60 and words & (_content_words(previous) | _content_words(question)):
-                standalone = rewritten
-        if standalone is None or not (_content_words(standalone) & _content_words(previous)):
-            # A follow-up keeps the previous question's subject for retrieval.
-            standalone = f"{previous} {question}" if standalone is None else f"{standalone} ({previous})"
+        model = self.chat_model(prepared.model) if state.get("condense_with_model", True) else None
+        standalone = condense(question, turns, model)
         prepared.standalone = standalone
         prepared.timings["condense"] = time.perf_counter() - started
         return prepared
