@@ -121,7 +121,7 @@ def prepare_index(
     update: dict = {"data_dir": eval_dir / f"{corpus}-c{chunk_tokens}", "chunk_tokens": chunk_tokens}
     if base.chroma_host:
         update["collection"] = f"{base.collection}-eval-{corpus}-c{chunk_tokens}"
-    settings = base.model_copy(update=update)
+    settings = base.with_overrides(**update)
     indexer = Indexer(settings)
     try:
         result = indexer.index(paths, progress)

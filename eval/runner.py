@@ -23,6 +23,7 @@ from eval.dataset import EvalPair, load_pairs, set_name, split_halves
 from eval.judge import Claim, Judge
 from eval.metrics import dedupe, facts_found
 from eval.results import RANK_DEPTH, RANKED_DOCS, ConfigResult, PairResult, RunConfig, answer_facts, by_kind, summarise
+from parlqa.settings import Settings
 
 Echo = Callable[[str], None]
 
@@ -31,10 +32,11 @@ class EvalOptions(BaseModel):
     """What to evaluate: every combination of the listed values is one configuration."""
 
     sets: list[str] = Field(default_factory=lambda: ["default"])
-    models: list[str] = Field(default_factory=lambda: ["small"])
-    retrievals: list[str] = Field(default_factory=lambda: ["hybrid"])
-    ks: list[int] = Field(default_factory=lambda: [5])
-    chunk_tokens: list[int] = Field(default_factory=lambda: [256])
+    # by default, what parlqa itself runs with (PARLQA_MODEL, PARLQA_RETRIEVAL, PARLQA_K, PARLQA_CHUNK_TOKENS)
+    models: list[str] = Field(default_factory=lambda: [Settings().model])
+    retrievals: list[str] = Field(default_factory=lambda: [Settings().retrieval])
+    ks: list[int] = Field(default_factory=lambda: [Settings().k])
+    chunk_tokens: list[int] = Field(default_factory=lambda: [Settings().chunk_tokens])
     refusal_threshold: float | None = None
     limit: int | None = Field(None, ge=1)
     judge: str | None = "small"
@@ -136,9 +138,8 @@ class _Bar:
 
 
 def _validate(options: EvalOptions) -> None:
-    from parlqa.settings import Settings
+    from parlqa.settings import RETRIEVAL_MODES
     from qa.models import resolve_model
-    from qa.retriever import RETRIEVAL_MODES
 
     bad = [m for m in options.retrievals if m not in RETRIEVAL_MODES]
     if bad:
@@ -349,7 +350,7 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                 break
             settings = index.settings
             if options.refusal_threshold is not None:
-                settings = settings.model_copy(update={"refusal_threshold": options.refusal_threshold})
+                settings = settings.with_overrides(refusal_threshold=options.refusal_threshold)
             bot = Assistant(settings, auto_index=False)
             ann = _ann_top1(bot, pairs) if options.retrieval_only else None
             grid = itertools.product(models, options.retrievals, options.ks) if "parlqa" in options.systems else []

@@ -259,15 +259,17 @@ def evaluate(
     from qa.errors import ParlqaError
     from qa.models import ModelError
 
-    defaults = Settings()
     environment = [f"{key}={value}" for key, value in sorted(os.environ.items()) if key.startswith("PARLQA_")]
     try:
+        grid = {
+            "sets": split_values(sets),
+            "models": split_values(model),
+            "retrievals": split_values(retrieval),
+            "ks": [int(v) for v in split_values(k)],
+            "chunk_tokens": [int(v) for v in split_values(chunk_tokens)],
+        }
         options = EvalOptions(
-            sets=split_values(sets) or ["default"],
-            models=split_values(model) or [defaults.model],
-            retrievals=split_values(retrieval) or [defaults.retrieval],
-            ks=[int(v) for v in split_values(k)] or [defaults.k],
-            chunk_tokens=[int(v) for v in split_values(chunk_tokens)] or [defaults.chunk_tokens],
+            **{name: values for name, values in grid.items() if values},  # the rest: EvalOptions' defaults
             limit=limit,
             judge=None if judge.lower() == "none" else judge,
             out=out,

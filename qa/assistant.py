@@ -82,7 +82,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, auto_index: bool = True, **overrides):
         configure_environment()
-        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        self.settings = settings.with_overrides(**overrides) if settings else Settings(**overrides)
         s = self.settings
         self.embeddings = embeddings_for(s)
         self.client = make_client(s)
@@ -142,7 +142,7 @@ class Assistant:
         name = name or self.settings.model
         with self._models_lock:
             if name not in self._models:
-                self._models[name] = load_chat_model(self.settings.model_copy(update={"model": name}))
+                self._models[name] = load_chat_model(self.settings.with_overrides(model=name))
             return self._models[name]
 
     def warm_up(self, model: str | None = None) -> None:

@@ -32,7 +32,7 @@ def _free_port() -> int:
 def app_url(default_settings):
     from ui.app import launch
 
-    settings = default_settings.model_copy(update={"max_new_tokens": 24})
+    settings = default_settings.with_overrides(max_new_tokens=24)
     demo = launch(settings, port=_free_port(), block=False, quiet=True)
     yield demo.local_url
     demo.close()

@@ -79,7 +79,7 @@ def test_generation_watch_reads_at_most_once_per_interval(tmp_path):
     assert watch.poll() == IndexVersion(1, None) and watch._db is not watch_db
     watch.close()
 
-    every = GenerationWatch(settings.model_copy(update={"index_check_interval": 0.0}), clock=clock)
+    every = GenerationWatch(settings.with_overrides(index_check_interval=0.0), clock=clock)
     assert [every.poll() for _ in range(3)] == [IndexVersion(1, None)] * 3 and every.reads == 3
     every.close()
 
@@ -136,7 +136,7 @@ def test_an_assistant_serves_what_another_process_indexes(own_index):
     from qa.assistant import Assistant
 
     settings, corpus = own_index
-    bot = Assistant(settings.model_copy(update={"index_check_interval": 0.0}), auto_index=False)
+    bot = Assistant(settings.with_overrides(index_check_interval=0.0), auto_index=False)
     for mode in ("dense", "bm25", "hybrid"):
         assert YOUTH_DOC not in {h.doc_id for h in bot.retrieve(YOUTH_QUESTION, k=3, mode=mode)}
 

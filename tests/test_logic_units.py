@@ -74,6 +74,54 @@ def test_settings_come_from_parlqa_variables(monkeypatch, tmp_path):
         Settings()
 
 
+def test_overrides_are_checked_like_any_other_value(tmp_path):
+    base = Settings(data_dir=tmp_path, k=4)
+    assert base.with_overrides(model="tiny").k == 4 and base.with_overrides() is base
+    assert base.with_overrides(llm_url="http://127.0.0.1:8080/v1/").llm_url == "http://127.0.0.1:8080/v1"
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        base.with_overrides(k=0)
+    with pytest.raises(ValidationError):
+        base.with_overrides(retrieval="sparse")
+    with pytest.raises(ValueError, match="unknown setting"):
+        base.with_overrides(top_k=3)
+
+
+def test_an_assistant_refuses_bad_overrides_before_opening_anything(tmp_path):
+    from qa.assistant import Assistant
+
+    with pytest.raises(ValidationError, match="k"):
+        Assistant(Settings(data_dir=tmp_path / "never"), auto_index=False, k=0)
+    with pytest.raises(ValidationError):
+        Assistant(data_dir=tmp_path / "never", k=0)
+    assert not (tmp_path / "never").exists()
+
+
+def test_caches_and_login_come_from_parlqa_variables(monkeypatch, tmp_path):
+    for name in ("PARLQA_MODEL_CACHE", "PARLQA_JUDGE_CACHE", "PARLQA_UI_USER", "PARLQA_UI_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.model_cache_dir.name == "models" and settings.judge_cache_path.name == "judge.jsonl"
+    assert settings.ui_user is None and settings.ui_password is None
+    monkeypatch.setenv("PARLQA_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setenv("PARLQA_JUDGE_CACHE", str(tmp_path / "judge.jsonl"))
+    monkeypatch.setenv("PARLQA_UI_USER", "reader")
+    monkeypatch.setenv("PARLQA_UI_PASSWORD", "secret")
+    settings = Settings()
+    assert settings.model_cache_dir == tmp_path / "models" and settings.judge_cache_path == tmp_path / "judge.jsonl"
+    assert settings.ui_user == "reader" and settings.ui_password.get_secret_value() == "secret"
+    assert "secret" not in repr(settings)
+
+
+def test_eval_grid_defaults_follow_the_settings(monkeypatch):
+    from eval.runner import EvalOptions
+
+    monkeypatch.setenv("PARLQA_K", "4")
+    monkeypatch.setenv("PARLQA_MODEL", "tiny")
+    options = EvalOptions()
+    assert (options.models, options.ks, options.retrievals) == (["tiny"], [4], [Settings().retrieval])
+    assert EvalOptions(ks=[2]).ks == [2]
+
+
 # history and condensing -------------------------------------------------------------------------------------------
 
 

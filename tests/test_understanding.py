@@ -183,7 +183,7 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
     assert understood is not None and understood.members[0].name == target["asker"]["name"]
     assert retriever.search(question, k=3)[0].doc_id == target["id"]
     plain = HybridRetriever(
-        settings=settings.model_copy(update={"understand_metadata": False}),
+        settings=settings.with_overrides(understand_metadata=False),
         store=retriever.store,
         embeddings=retriever.embeddings,
     )

@@ -293,8 +293,11 @@ def build_app(source: AssistantSource) -> gr.Blocks:
     return demo
 
 
-def _auth() -> tuple[str, str] | None:
-    user, password = os.environ.get("PARLQA_UI_USER"), os.environ.get("PARLQA_UI_PASSWORD")
+def _auth(settings: Settings | None = None) -> tuple[str, str] | None:
+    """The login the chat asks for: ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD``, or none."""
+    settings = settings or Settings()
+    user = settings.ui_user
+    password = settings.ui_password.get_secret_value() if settings.ui_password else None
     if bool(user) != bool(password):
         raise ValueError("set both PARLQA_UI_USER and PARLQA_UI_PASSWORD to require a login, or neither")
     return (user, password) if user and password else None
@@ -319,7 +322,7 @@ def launch(
     from index.manifest import Manifest
 
     say = (lambda *_: None) if quiet else (lambda text: print(text, flush=True))
-    auth = _auth()
+    auth = _auth(settings if assistant is None else assistant.settings)
     if assistant is None:
         settings = settings or Settings()
         manifest = Manifest(settings.manifest_path)
