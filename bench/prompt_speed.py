@@ -43,7 +43,7 @@ def main() -> None:
         for question in questions[: args.questions]:
             state = {"question": question, "history": [], "model": None, "k": k, "filters": None, "mode": None}
             prepared = bot.prepare.invoke(state)
-            if prepared.refuse_reason:
+            if prepared.refusal_reason:
                 continue
             messages = ANSWER_TEMPLATE.format_messages(sources=prepared.sources, question=question)
             started = time.perf_counter()

@@ -43,7 +43,7 @@ def load_runs(out: Path) -> tuple[list[ConfigResult], list[dict]]:
     return list(latest.values()), runs
 
 
-def _f(value, digits: int = 3) -> str:
+def _number(value, digits: int = 3) -> str:
     if value is None:
         return "–"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -51,7 +51,7 @@ def _f(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def _s(value) -> str:
+def _seconds(value) -> str:
     return "–" if value is None else f"{value:.2f} s"
 
 
@@ -90,37 +90,96 @@ def fill_facts_in_context(answers: list[ConfigResult], sweep: list[ConfigResult]
 
 def headline(results: list[ConfigResult]) -> list[str]:
     header = [
-        "configuration", "n", "hit@5", "recall@5", "MRR@10", "nDCG@10", "facts in sources", "key facts", "cite P",
-        "cite R", "refusal", "false refusal", "faithfulness", "judge agree (κ)", "p50 retrieve", "p50 extract",
-        "p50 first token", "p50 total", "peak RSS",
-    ]  # fmt: skip
+        "configuration",
+        "n",
+        "hit@5",
+        "recall@5",
+        "MRR@10",
+        "nDCG@10",
+        "facts in sources",
+        "key facts",
+        "cite P",
+        "cite R",
+        "refusal",
+        "false refusal",
+        "faithfulness",
+        "judge agree (κ)",
+        "p50 retrieve",
+        "p50 extract",
+        "p50 first token",
+        "p50 total",
+        "peak RSS",
+    ]
     rows = []
     for r in sorted(results, key=_sort_key):
         m = r.metrics
-        agree = f"{_f(m.get('judge_agreement'))} ({_f(m.get('judge_kappa'), 2)})"
+        agree = f"{_number(m.get('judge_agreement'))} ({_number(m.get('judge_kappa'), 2)})"
         rows.append(
-            [f"`{r.config.label}`", _f(m["n"]), _f(m["hit@5"]), _f(m["recall@5"]), _f(m["mrr"]), _f(m["ndcg@10"]),
-             _f(m.get("facts_in_context")), _f(m.get("key_fact_accuracy")), _f(m.get("citation_precision")),
-             _f(m.get("citation_recall")), _f(m["refusal_rate"]), _f(m["false_refusal_rate"]),
-             _f(m.get("faithfulness")), agree, _s(m["p50_retrieve"]), _s(m["p50_extract"]),
-             _s(m["p50_first_token"]), _s(m["p50_total"]), f"{r.peak_rss_mb:.0f} MB" if r.peak_rss_mb else "–"]
-        )  # fmt: skip
+            [
+                f"`{r.config.label}`",
+                _number(m["n"]),
+                _number(m["hit@5"]),
+                _number(m["recall@5"]),
+                _number(m["mrr"]),
+                _number(m["ndcg@10"]),
+                _number(m.get("facts_in_context")),
+                _number(m.get("key_fact_accuracy")),
+                _number(m.get("citation_precision")),
+                _number(m.get("citation_recall")),
+                _number(m["refusal_rate"]),
+                _number(m["false_refusal_rate"]),
+                _number(m.get("faithfulness")),
+                agree,
+                _seconds(m["p50_retrieve"]),
+                _seconds(m["p50_extract"]),
+                _seconds(m["p50_first_token"]),
+                _seconds(m["p50_total"]),
+                f"{r.peak_rss_mb:.0f} MB" if r.peak_rss_mb else "–",
+            ]
+        )
     return _table(header, rows)
 
 
 def retrieval_table(results: list[ConfigResult]) -> list[str]:
     header = [
-        "set", "retrieval", "k", "chunk", "encoder", "hit@5", "recall@5", "MRR@10", "nDCG@10", "context recall@k",
-        "facts in sources", "gate refusal", "gate false refusal", "ANN top-1 exact", "p50 retrieve",
-    ]  # fmt: skip
+        "set",
+        "retrieval",
+        "k",
+        "chunk",
+        "encoder",
+        "hit@5",
+        "recall@5",
+        "MRR@10",
+        "nDCG@10",
+        "context recall@k",
+        "facts in sources",
+        "gate refusal",
+        "gate false refusal",
+        "ANN top-1 exact",
+        "p50 retrieve",
+    ]
     rows = []
     for r in sorted(results, key=_sort_key):
         c, m = r.config, r.metrics
         rows.append(
-            [c.set, c.retrieval, str(c.k), str(c.chunk_tokens), _backend(r), _f(m["hit@5"]), _f(m["recall@5"]),
-             _f(m["mrr"]), _f(m["ndcg@10"]), _f(m["context_recall"]), _f(m.get("facts_in_context")),
-             _f(m["refusal_rate"]), _f(m["false_refusal_rate"]), _f(r.ann_top1), _s(m["p50_retrieve"])]
-        )  # fmt: skip
+            [
+                c.set,
+                c.retrieval,
+                str(c.k),
+                str(c.chunk_tokens),
+                _backend(r),
+                _number(m["hit@5"]),
+                _number(m["recall@5"]),
+                _number(m["mrr"]),
+                _number(m["ndcg@10"]),
+                _number(m["context_recall"]),
+                _number(m.get("facts_in_context")),
+                _number(m["refusal_rate"]),
+                _number(m["false_refusal_rate"]),
+                _number(r.ann_top1),
+                _seconds(m["p50_retrieve"]),
+            ]
+        )
     return _table(header, rows)
 
 
@@ -131,7 +190,7 @@ def refusal_causes(results: list[ConfigResult]) -> list[str]:
         m = r.metrics
         counts = [m.get("answerable"), m.get("refused_answerable")]
         counts += [m.get(f"refused_answerable_{c}") for c in causes] + [m.get("withheld_correct")]
-        rows.append([f"`{r.config.label}`", *(_f(v) for v in counts)])
+        rows.append([f"`{r.config.label}`", *(_number(v) for v in counts)])
     return _table(["configuration", "answerable", "refused", *causes, "withheld yet correct"], rows)
 
 
@@ -159,7 +218,7 @@ def _similarities(items: list[ConfigResult]) -> tuple[list[float], list[float]]:
     return [p.best_similarity for p in pairs if p.answerable], [p.best_similarity for p in pairs if not p.answerable]
 
 
-def _cut(t) -> str:
+def _threshold_cell(t) -> str:
     if t is None:
         return "–"
     return f"{t.threshold:.3f} ({t.refused_unanswerable:.2f} / {t.refused_answerable:.2f})"
@@ -167,9 +226,15 @@ def _cut(t) -> str:
 
 def calibration(results: list[ConfigResult]) -> tuple[list[str], list[dict]]:
     header = [
-        "set", "retrieval", "chunk", "k", "answerable: min / p25 / median", "unanswerable: median / p75 / max",
-        "best balanced cut (refuses U / A)", f"cut refusing ≤{MAX_FALSE_REFUSAL:.0%} of answerable (U / A)",
-    ]  # fmt: skip
+        "set",
+        "retrieval",
+        "chunk",
+        "k",
+        "answerable: min / p25 / median",
+        "unanswerable: median / p75 / max",
+        "best balanced cut (refuses U / A)",
+        f"cut refusing ≤{MAX_FALSE_REFUSAL:.0%} of answerable (U / A)",
+    ]
     rows, records = [], []
     groups = _calibration_groups(results)
     for set_, retrieval, chunk in sorted(groups, key=lambda g: (g[1], g[2], g[0] == "pooled", g[0])):
@@ -179,15 +244,29 @@ def calibration(results: list[ConfigResult]) -> tuple[list[str], list[dict]]:
         a, u = summary(yes), summary(no)
         k = items[0].config.k
         records.append(
-            {"set": set_, "retrieval": retrieval, "chunk_tokens": chunk, "k": k, "answerable": a,
-             "unanswerable": u, "best": None if best is None else asdict(best),
-             "within_false_refusal": None if safe is None else asdict(safe)}
-        )  # fmt: skip
+            {
+                "set": set_,
+                "retrieval": retrieval,
+                "chunk_tokens": chunk,
+                "k": k,
+                "answerable": a,
+                "unanswerable": u,
+                "best": None if best is None else asdict(best),
+                "within_false_refusal": None if safe is None else asdict(safe),
+            }
+        )
         rows.append(
-            [set_, retrieval, str(chunk), str(k),
-             f"{_f(a['min'])} / {_f(a['p25'])} / {_f(a['median'])}",
-             f"{_f(u['median'])} / {_f(u['p75'])} / {_f(u['max'])}", _cut(best), _cut(safe)]
-        )  # fmt: skip
+            [
+                set_,
+                retrieval,
+                str(chunk),
+                str(k),
+                f"{_number(a['min'])} / {_number(a['p25'])} / {_number(a['median'])}",
+                f"{_number(u['median'])} / {_number(u['p75'])} / {_number(u['max'])}",
+                _threshold_cell(best),
+                _threshold_cell(safe),
+            ]
+        )
     return _table(header, rows), records
 
 
@@ -229,8 +308,11 @@ def failures(results: list[ConfigResult]) -> list[str]:
     lines: list[str] = []
     for r in sorted(results, key=_sort_key):
         wrong = [p for p in r.pairs if not p.correct]
-        lines += ["", f"<details><summary><code>{r.config.label}</code>: {len(wrong)} of {len(r.pairs)} wrong"
-                  "</summary>", ""]  # fmt: skip
+        lines += [
+            "",
+            f"<details><summary><code>{r.config.label}</code>: {len(wrong)} of {len(r.pairs)} wrong</summary>",
+            "",
+        ]
         for p in wrong[:FAILURES_SHOWN]:
             lines += _failure(p)
         if len(wrong) > FAILURES_SHOWN:
@@ -274,8 +356,11 @@ def chart_latency(results: list[ConfigResult], path: Path) -> None:
     for j, stage in enumerate(LATENCY_STAGES):
         values = [max(r.metrics.get(f"p50_{stage}") or 0.0, 1e-4) for r in ordered]
         ax.barh([i + j * height for i in range(len(ordered))], values, height, label=stage)
-    ax.set_yticks([i + height * (len(LATENCY_STAGES) - 1) / 2 for i in range(len(ordered))],
-                  [r.config.label for r in ordered], fontsize=8)  # fmt: skip
+    ax.set_yticks(
+        [i + height * (len(LATENCY_STAGES) - 1) / 2 for i in range(len(ordered))],
+        [r.config.label for r in ordered],
+        fontsize=8,
+    )
     ax.set_xscale("log")
     ax.set_xlabel("median seconds per question (log scale)")
     ax.set_title("Latency per stage")
@@ -381,19 +466,29 @@ def write_report(out: Path) -> Path:
         lines += ["## Headline: answer runs", "", *headline(answers), "", DEFINITIONS, ""]
         judges = sorted({r.judge for r in answers if r.judge})
         lines += [f"Judge model: {', '.join(judges) if judges else 'none'}.", ""]
-        lines += ["Refusals of answerable questions by cause: *gate* (similarity or name check, before the model), "
-                  "*model* (it replied that the sources hold no answer), *unsupported* (no sentence of its answer "
-                  "matched a source, so the answer was withheld); *withheld yet correct*: withheld answers whose "
-                  "sentences stated every key fact.", "", *refusal_causes(answers), ""]  # fmt: skip
+        lines += [
+            "Refusals of answerable questions by cause: *gate* (similarity or name check, before the model), "
+            "*model* (it replied that the sources hold no answer), *unsupported* (no sentence of its answer "
+            "matched a source, so the answer was withheld); *withheld yet correct*: withheld answers whose "
+            "sentences stated every key fact.",
+            "",
+            *refusal_causes(answers),
+            "",
+        ]
         lines += ["![key-fact accuracy by kind](accuracy_by_kind.png)", "", "![latency](latency.png)", ""]
     if sweep:
         lines += ["## Retrieval sweep (no model)", "", *retrieval_table(sweep), ""]
-        lines += ["## Refusal threshold calibration", "",
-                  "Best dense cosine similarity among the k passages (what the refusal gate compares with "
-                  "`refusal_threshold`), answerable against unanswerable questions; the best threshold maximises "
-                  "balanced accuracy of refusing below it; the second cut is the highest that refuses at most "
-                  f"{MAX_FALSE_REFUSAL:.0%} of answerable questions. The gate's name check is not part of this.", "",
-                  *cal_lines, ""]  # fmt: skip
+        lines += [
+            "## Refusal threshold calibration",
+            "",
+            "Best dense cosine similarity among the k passages (what the refusal gate compares with "
+            "`refusal_threshold`), answerable against unanswerable questions; the best threshold maximises "
+            "balanced accuracy of refusing below it; the second cut is the highest that refuses at most "
+            f"{MAX_FALSE_REFUSAL:.0%} of answerable questions. The gate's name check is not part of this.",
+            "",
+            *cal_lines,
+            "",
+        ]
         groups = _calibration_groups(sweep)
         key = min(groups, key=lambda g: (g[0] != "pooled", g[1] != "hybrid", g[2] != REFERENCE_CHUNK, g))
         record = next(c for c in cal_records if (c["set"], c["retrieval"], c["chunk_tokens"]) == key)
@@ -401,12 +496,22 @@ def write_report(out: Path) -> Path:
         chart_similarity(groups, key, cuts, out / "similarity.png")
         curve = threshold_curve(groups)
         if curve:
-            lines += [f"Share refused by the similarity cut alone at chunk size {REFERENCE_CHUNK} (unanswerable / "
-                      "answerable):", "", *curve, ""]  # fmt: skip
+            lines += [
+                f"Share refused by the similarity cut alone at chunk size {REFERENCE_CHUNK} (unanswerable / "
+                "answerable):",
+                "",
+                *curve,
+                "",
+            ]
         lines += ["![similarity](similarity.png)", ""]
     if answers:
-        lines += ["## Failures", "", "Answerable questions missing a key fact, and unanswerable ones not refused.",
-                  *failures(answers), ""]  # fmt: skip
+        lines += [
+            "## Failures",
+            "",
+            "Answerable questions missing a key fact, and unanswerable ones not refused.",
+            *failures(answers),
+            "",
+        ]
     lines += ["## Reproduce", "", "```sh"]
     lines += [run["command"] for run in runs if run.get("command")] + ["```", ""]
     path = out / "report.md"

@@ -162,8 +162,8 @@ def _retrieve_only(bot, pair: EvalPair, config: RunConfig, half: str | None) -> 
     timings = {**prepared.timings, "total": time.perf_counter() - started}
     result = _base_result(bot, pair, config, _documents(prepared.hits), timings, half)
     result.best_similarity = prepared.best_similarity
-    result.refused = prepared.refuse_reason is not None
-    result.refusal_reason = prepared.refuse_reason
+    result.refused = prepared.refusal_reason is not None
+    result.refusal_reason = prepared.refusal_reason
     result.context_facts = facts_found(pair.key_facts, prepared.sources)
     result.question_type = "metadata" if prepared.analysis and prepared.analysis.is_metadata else "content"
     result.refusal_signals = prepared.decision.signals.__dict__ if prepared.decision else None
@@ -390,8 +390,16 @@ def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, 
     paths = corpus_paths(corpus, options.eval_dir, required)
     results = []
     for model in models:
-        config = RunConfig(system="baseline", set=set_name(name), corpus=corpus, model=model, retrieval="dense",
-                           k=4, chunk_tokens=0, refusal_threshold=0.0)  # fmt: skip
+        config = RunConfig(
+            system="baseline",
+            set=set_name(name),
+            corpus=corpus,
+            model=model,
+            retrieval="dense",
+            k=4,
+            chunk_tokens=0,
+            refusal_threshold=0.0,
+        )
         bar.start(f"indexing {corpus} for the baseline", 1)
         baseline = BaselineRAG(paths, options.eval_dir / f"baseline-{corpus}", bot.embeddings, bot.chat_model(model))
         result = evaluate_config(bot, pairs, config, False, None, bar, baseline.documents, halves, baseline=baseline)
@@ -400,7 +408,7 @@ def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, 
     return results
 
 
-def _fmt(value: float | int | None) -> str:
+def _number(value: float | int | None) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
@@ -409,7 +417,7 @@ def _line(result: ConfigResult) -> str:
     keys = ["hit@5", "mrr", "ndcg@10", "context_recall", "refusal_rate", "false_refusal_rate"]
     if not result.retrieval_only:
         keys += ["key_fact_accuracy", "citation_precision", "faithfulness", "judge_agreement", "p50_total"]
-    return f"{result.config.label}: " + ", ".join(f"{k}={_fmt(m.get(k))}" for k in keys)
+    return f"{result.config.label}: " + ", ".join(f"{k}={_number(m.get(k))}" for k in keys)
 
 
 def run_name(options: EvalOptions) -> str:
@@ -417,9 +425,18 @@ def run_name(options: EvalOptions) -> str:
     if options.name:
         return options.name
     grid = json.dumps(
-        [options.sets, options.models, options.retrievals, options.ks, options.chunk_tokens, options.limit,
-         options.judge, options.retrieval_only, options.refusal_threshold]
-    )  # fmt: skip
+        [
+            options.sets,
+            options.models,
+            options.retrievals,
+            options.ks,
+            options.chunk_tokens,
+            options.limit,
+            options.judge,
+            options.retrieval_only,
+            options.refusal_threshold,
+        ]
+    )
     prefix = "retrieval" if options.retrieval_only else "answers"
     return f"{prefix}-{hashlib.sha1(grid.encode()).hexdigest()[:10]}"
 

@@ -18,13 +18,10 @@ from index.embedding import QUANTIZATION_RECIPE, embeddings_for
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.store import ChunkStore
+from parlqa.errors import IndexBusyError
 from parlqa.settings import Settings
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-class IndexBusyError(RuntimeError):
-    """Another process is writing the index."""
 
 
 @dataclass

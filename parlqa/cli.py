@@ -57,8 +57,9 @@ def index(
     chroma_host: Annotated[str | None, typer.Option(help="Use a Chroma server at this host.")] = None,
 ) -> None:
     """Index documents (the default corpus when no path is given). Only new or changed documents are embedded."""
-    from index.indexer import IndexBusyError, Indexer
+    from index.indexer import Indexer
     from index.store import StoreUnavailableError
+    from parlqa.errors import IndexBusyError
 
     settings = _settings(data_dir, chunk_tokens=chunk_tokens, chroma_host=chroma_host)
     try:

@@ -26,7 +26,7 @@ from qa import prompts
 from qa.citations import make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
-from qa.errors import EmptyIndexError, IndexBusy
+from qa.errors import EmptyIndexError, IndexBusyError
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
@@ -48,7 +48,7 @@ class Prepared:
     hits: list[Hit] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     extract: list[ExtractSentence] = field(default_factory=list)
-    refuse_reason: str | None = None
+    refusal_reason: str | None = None
     k: int | None = None
     filters: Filters | None = None
     mode: str | None = None
@@ -114,13 +114,13 @@ class Assistant:
             return
         if not auto_index:
             raise EmptyIndexError(str(self.settings.data_dir))
-        from index.indexer import IndexBusyError, Indexer
+        from index.indexer import Indexer
 
         indexer = Indexer(self.settings)
         try:
             indexer.index([])
         except IndexBusyError as exc:
-            raise IndexBusy(f"{exc}; the default corpus is being indexed") from exc
+            raise IndexBusyError(f"{exc}; the default corpus is being indexed") from exc
         finally:
             indexer.close()
 
@@ -220,11 +220,11 @@ class Assistant:
         found = signals(prepared.analysis, prepared.hits, prepared.best_similarity)
         prepared.decision = decide(found, thresholds, metadata=prepared.analysis.is_metadata)
         if prepared.decision.refuse:
-            prepared.refuse_reason = prepared.decision.reason
+            prepared.refusal_reason = prepared.decision.reason
         prepared.passages = build_passages(
             prepared.query_vector or [], prepared.hits, self.sentence_vectors, s.context_chars, prepared.analysis
         )
-        prepared.extract = [] if prepared.refuse_reason else instant_extract(prepared.passages)
+        prepared.extract = [] if prepared.refusal_reason else instant_extract(prepared.passages)
         prepared.timings["extract"] = time.perf_counter() - started
         return prepared
 
@@ -254,9 +254,9 @@ class Assistant:
         model_name = model or self.settings.model
         yield StreamEvent(type="extract", extract=prepared.extract, citations=prepared.extract_citations())
         timings = dict(prepared.timings)
-        if prepared.refuse_reason:
+        if prepared.refusal_reason:
             timings["total"] = time.perf_counter() - started
-            yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refuse_reason, timings, None))
+            yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refusal_reason, timings, None))
             return
         analysis = prepared.analysis
         if analysis is not None and analysis.is_metadata and not analysis.content_question:

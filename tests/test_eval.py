@@ -167,8 +167,12 @@ def _pair(**overrides) -> dict:
 @pytest.mark.unit
 def test_loader_names_file_and_line(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
-    good.write_text(json.dumps(_pair()) + "\n\n" + json.dumps(_pair(id="t-2", kind="unanswerable", key_facts=[],
-                    source_ids=[])) + "\n")  # fmt: skip
+    good.write_text(
+        json.dumps(_pair())
+        + "\n\n"
+        + json.dumps(_pair(id="t-2", kind="unanswerable", key_facts=[], source_ids=[]))
+        + "\n"
+    )
     pairs = load_pairs(good)
     assert [p.id for p in pairs] == ["t-1", "t-2"]
     assert [p.answerable for p in pairs] == [True, False]
@@ -236,20 +240,66 @@ def _result(**values) -> PairResult:
 
 def _synthetic() -> list[PairResult]:
     return [
-        _result(id="a", kind="factoid", key_facts=["x"], source_ids=["d1"], ranked=["d1", "d2"], context=["d1"],
-                answer="x [1]", cited=["d1"], facts_found=[True], context_facts=[True], sentences=["x"],
-                self_supported=[True], verdicts=[True], timings={"retrieve": 0.1, "total": 2.0, "first_token": 1.0}),
-        _result(id="b", kind="list", key_facts=["y", "z"], source_ids=["d2"], ranked=["d1", "d2"], context=["d1"],
-                answer="y [1]. w [2].", cited=["d1", "d2"], facts_found=[True, False], context_facts=[True, True],
-                sentences=["y", "w"], self_supported=[True, False], verdicts=[True, True],
-                timings={"retrieve": 0.3, "total": 4.0, "first_token": 3.0}),
-        _result(id="c", kind="factoid", key_facts=["v"], source_ids=["d3"], ranked=["d1"], context=["d1"],
-                refused=True, refusal_reason="the model found no answer in the passages", answer="no",
-                facts_found=[False], context_facts=[False], timings={"retrieve": 0.2, "total": 0.2}),
+        _result(
+            id="a",
+            kind="factoid",
+            key_facts=["x"],
+            source_ids=["d1"],
+            ranked=["d1", "d2"],
+            context=["d1"],
+            answer="x [1]",
+            cited=["d1"],
+            facts_found=[True],
+            context_facts=[True],
+            sentences=["x"],
+            self_supported=[True],
+            verdicts=[True],
+            timings={"retrieve": 0.1, "total": 2.0, "first_token": 1.0},
+        ),
+        _result(
+            id="b",
+            kind="list",
+            key_facts=["y", "z"],
+            source_ids=["d2"],
+            ranked=["d1", "d2"],
+            context=["d1"],
+            answer="y [1]. w [2].",
+            cited=["d1", "d2"],
+            facts_found=[True, False],
+            context_facts=[True, True],
+            sentences=["y", "w"],
+            self_supported=[True, False],
+            verdicts=[True, True],
+            timings={"retrieve": 0.3, "total": 4.0, "first_token": 3.0},
+        ),
+        _result(
+            id="c",
+            kind="factoid",
+            key_facts=["v"],
+            source_ids=["d3"],
+            ranked=["d1"],
+            context=["d1"],
+            refused=True,
+            refusal_reason="the model found no answer in the passages",
+            answer="no",
+            facts_found=[False],
+            context_facts=[False],
+            timings={"retrieve": 0.2, "total": 0.2},
+        ),
         _result(id="u1", kind="unanswerable", key_facts=[], source_ids=[], refused=True, timings={"total": 0.1}),
-        _result(id="u2", kind="unanswerable", key_facts=[], source_ids=[], answer="made up [1]", cited=["d1"],
-                sentences=["made up"], self_supported=[False], verdicts=[False], timings={"total": 3.0}),
-    ]  # fmt: skip
+        _result(
+            id="u2",
+            kind="unanswerable",
+            key_facts=[],
+            source_ids=[],
+            answer="made up [1]",
+            cited=["d1"],
+            sentences=["made up"],
+            self_supported=[False],
+            verdicts=[False],
+            timings={"total": 3.0},
+        ),
+    ]
 
 
 UNSUPPORTED = "no sentence of the model's answer is supported by the passages"
@@ -271,8 +321,15 @@ def test_summarise_exact() -> None:
     assert (m["refused_unanswerable"], m["refused_answerable"]) == (1, 1)
     causes = (m["refused_answerable_model"], m["refused_answerable_gate"], m["refused_answerable_unsupported"])
     assert causes == (1, 0, 0) and m["withheld_correct"] == 0
-    withheld = _result(id="w", kind="factoid", key_facts=["2013"], source_ids=["d1"], refused=True,
-                       sentences=["In 2013."], refusal_reason=UNSUPPORTED)  # fmt: skip
+    withheld = _result(
+        id="w",
+        kind="factoid",
+        key_facts=["2013"],
+        source_ids=["d1"],
+        refused=True,
+        sentences=["In 2013."],
+        refusal_reason=UNSUPPORTED,
+    )
     assert summarise([withheld], retrieval_only=False)["withheld_correct"] == 1
     assert m["faithfulness"] == pytest.approx(3 / 4)  # a: 1/1, b: 2/2, u2: 0/1
     assert m["faithful_answers"] == pytest.approx(2 / 3)
@@ -281,10 +338,26 @@ def test_summarise_exact() -> None:
     assert m["judge_agreement"] == 0.5 and m["judge_agreement_n"] == 2
     assert m["p50_retrieve"] == pytest.approx(0.2) and m["p50_first_token"] == pytest.approx(2.0)
     kinds = by_kind(_synthetic())
-    assert kinds["factoid"] == {"n": 2, "correct": 0.5, "key_facts": 0.5, "cite_p": None, "cite_r": 1.0,
-                                "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
-    assert kinds["unanswerable"] == {"n": 2, "correct": 0.5, "key_facts": None, "cite_p": None, "cite_r": None,
-                                     "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
+    assert kinds["factoid"] == {
+        "n": 2,
+        "correct": 0.5,
+        "key_facts": 0.5,
+        "cite_p": None,
+        "cite_r": 1.0,
+        "refused": 0.5,
+        "shown": 1,
+        "withheld": 0,
+    }
+    assert kinds["unanswerable"] == {
+        "n": 2,
+        "correct": 0.5,
+        "key_facts": None,
+        "cite_p": None,
+        "cite_r": None,
+        "refused": 0.5,
+        "shown": 1,
+        "withheld": 0,
+    }
 
 
 @pytest.mark.unit
@@ -294,13 +367,28 @@ def test_report_from_run_files(tmp_path: Path) -> None:
     pairs = _synthetic()
     for p in pairs:
         p.best_similarity = 0.7 if p.answerable else 0.2
-    config = RunConfig(set="default", corpus="default", model="tiny", retrieval="hybrid", k=5, chunk_tokens=256,
-                       refusal_threshold=0.3)  # fmt: skip
-    answers = ConfigResult(config=config, retrieval_only=False, judge="tiny", documents=5, peak_rss_mb=900.0,
-                           metrics=summarise(pairs, False), by_kind=by_kind(pairs), pairs=pairs)  # fmt: skip
+    config = RunConfig(
+        set="default", corpus="default", model="tiny", retrieval="hybrid", k=5, chunk_tokens=256, refusal_threshold=0.3
+    )
+    answers = ConfigResult(
+        config=config,
+        retrieval_only=False,
+        judge="tiny",
+        documents=5,
+        peak_rss_mb=900.0,
+        metrics=summarise(pairs, False),
+        by_kind=by_kind(pairs),
+        pairs=pairs,
+    )
     sweep_config = config.model_copy(update={"model": None})
-    sweep = ConfigResult(config=sweep_config, retrieval_only=True, documents=5, metrics=summarise(pairs, True),
-                         by_kind=by_kind(pairs), pairs=pairs)  # fmt: skip
+    sweep = ConfigResult(
+        config=sweep_config,
+        retrieval_only=True,
+        documents=5,
+        metrics=summarise(pairs, True),
+        by_kind=by_kind(pairs),
+        pairs=pairs,
+    )
     (tmp_path / "runs").mkdir()
     for name, result in (("a", answers), ("b", sweep)):
         run = {"command": f"parlqa eval --name {name}", "finished": name, "results": [result.stored()]}
@@ -336,8 +424,23 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     if "tiny" not in installed_presets():
         pytest.skip("the tiny model preset is not installed")
     out = tmp_path / "report"
-    args = ["eval", "--set", "default", "--model", "tiny", "--limit", "4", "--judge", "tiny", "--out", str(out),
-            "--data-dir", str(tmp_path / "indexes"), "--name", "smoke"]  # fmt: skip
+    args = [
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "4",
+        "--judge",
+        "tiny",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "smoke",
+    ]
     env = {"PARLQA_JUDGE_CACHE": str(tmp_path / "judge.jsonl")}
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
@@ -347,8 +450,9 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     assert config["config"]["model"] == "tiny" and config["judge"] == "tiny"
     assert (m["n"], m["answerable"], m["unanswerable"]) == (4, 3, 1)
     for key, value in m.items():
-        if key.startswith(("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n",
-                           "shown", "withheld")):  # fmt: skip
+        if key.startswith(
+            ("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n", "shown", "withheld")
+        ):
             continue
         assert value is None or 0.0 <= value <= 1.0 or (key == "judge_kappa" and -1.0 <= value <= 1.0), key
     refused = [p for p in pairs if p["refused"]]
@@ -379,8 +483,25 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
     if "tiny" not in installed_presets():
         pytest.skip("the tiny model preset is not installed")
     out = tmp_path / "report"
-    args = ["eval", "--set", "default", "--model", "tiny", "--limit", "4", "--judge", "none", "--out", str(out),
-            "--data-dir", str(tmp_path / "indexes"), "--name", "both", "--system", "parlqa,baseline"]  # fmt: skip
+    args = [
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "4",
+        "--judge",
+        "none",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "both",
+        "--system",
+        "parlqa,baseline",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     run = json.loads((out / "runs" / "both.json").read_text())
@@ -400,11 +521,14 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
 def test_facts_in_sources_filled_from_retrieval_twin() -> None:
     from eval.report import fill_facts_in_context
 
-    config = RunConfig(set="s", corpus="default", model="m", retrieval="bm25", k=5, chunk_tokens=256,
-                       refusal_threshold=0.3)  # fmt: skip
+    config = RunConfig(
+        set="s", corpus="default", model="m", retrieval="bm25", k=5, chunk_tokens=256, refusal_threshold=0.3
+    )
     answer_pairs = [_result(id="a", kind="factoid", key_facts=["x"], source_ids=["d"])]
-    twin_pairs = [_result(id=i, kind="factoid", key_facts=["x"], source_ids=["d"], context_facts=[ok])
-                  for i, ok in (("a", True), ("b", False))]  # fmt: skip
+    twin_pairs = [
+        _result(id=i, kind="factoid", key_facts=["x"], source_ids=["d"], context_facts=[ok])
+        for i, ok in (("a", True), ("b", False))
+    ]
     answers = ConfigResult(config=config, retrieval_only=False, metrics=summarise(answer_pairs, False))
     answers.pairs = answer_pairs
     twin = ConfigResult(config=config.model_copy(update={"model": None}), retrieval_only=True, pairs=twin_pairs)
@@ -436,25 +560,62 @@ def test_sentence_citations_and_headline_figures() -> None:
     from eval.compare import headline_figures, headline_table
 
     pairs = [
-        _result(id="a", kind="factoid", half="held-out", key_facts=["x"], source_ids=["d1"], answer="x [1]. y [2].",
-                cited=["d1", "d2"], facts_found=[True], sentences=["x", "y"], sentence_citations=[["d1"], ["d2"]],
-                timings={"first_token": 1.0, "total": 2.0}),
-        _result(id="m", kind="who_when", half="held-out", key_facts=["Ann Lee"], source_ids=["d3"],
-                answer="Ann Lee [1].", cited=["d3"], facts_found=[True], sentences=["Ann Lee"],
-                sentence_citations=[["d3"]], timings={"first_token": 0.1, "total": 0.1}),
-        _result(id="n", kind="near_miss", half="held-out", key_facts=[], source_ids=[], refused=True,
-                refusal_reason="no passage sentence states the asked fact", timings={"total": 0.1}),
-        _result(id="w", kind="factoid", half="held-out", key_facts=["v"], source_ids=["d1"], refused=True,
-                refusal_reason="no sentence of the model's answer is stated by the passages", timings={"total": 3.0}),
-    ]  # fmt: skip
+        _result(
+            id="a",
+            kind="factoid",
+            half="held-out",
+            key_facts=["x"],
+            source_ids=["d1"],
+            answer="x [1]. y [2].",
+            cited=["d1", "d2"],
+            facts_found=[True],
+            sentences=["x", "y"],
+            sentence_citations=[["d1"], ["d2"]],
+            timings={"first_token": 1.0, "total": 2.0},
+        ),
+        _result(
+            id="m",
+            kind="who_when",
+            half="held-out",
+            key_facts=["Ann Lee"],
+            source_ids=["d3"],
+            answer="Ann Lee [1].",
+            cited=["d3"],
+            facts_found=[True],
+            sentences=["Ann Lee"],
+            sentence_citations=[["d3"]],
+            timings={"first_token": 0.1, "total": 0.1},
+        ),
+        _result(
+            id="n",
+            kind="near_miss",
+            half="held-out",
+            key_facts=[],
+            source_ids=[],
+            refused=True,
+            refusal_reason="no passage sentence states the asked fact",
+            timings={"total": 0.1},
+        ),
+        _result(
+            id="w",
+            kind="factoid",
+            half="held-out",
+            key_facts=["v"],
+            source_ids=["d1"],
+            refused=True,
+            refusal_reason="no sentence of the model's answer is stated by the passages",
+            timings={"total": 3.0},
+        ),
+    ]
     figures = headline_figures(pairs)
     assert figures["key facts"] == pytest.approx(2 / 3)
     assert figures["cite P"] == pytest.approx(2 / 3)  # per sentence: d1 yes, d2 no, d3 yes
     assert figures["metadata"] == 1.0 and figures["near-miss refusal"] == 1.0
     assert figures["false refusal"] == pytest.approx(1 / 3)
     assert (figures["shown"], figures["withheld"]) == (2, 1)
-    config = RunConfig(set="default", corpus="default", model="base", retrieval="hybrid", k=3, chunk_tokens=256,
-                       refusal_threshold=0.2)  # fmt: skip
+    config = RunConfig(
+        set="default", corpus="default", model="base", retrieval="hybrid", k=3, chunk_tokens=256, refusal_threshold=0.2
+    )
     table = headline_table([ConfigResult(config=config, retrieval_only=False, pairs=pairs)])
     assert len(table) == 3 and "held-out" in table[2] and "1.00 ✓" in table[2]
 

@@ -119,8 +119,14 @@ def test_absence_check_finds_a_stated_fact() -> None:
     from eval.absence import check_pairs, corpus_documents
     from eval.dataset import EvalPair
 
-    stated = EvalPair(id="x", question="When was the EIF set up?", reference_answer="", kind="near_miss",
-                      corpus="default", absent=[["early intervention foundation"], ["2013"]])  # fmt: skip
+    stated = EvalPair(
+        id="x",
+        question="When was the EIF set up?",
+        reference_answer="",
+        kind="near_miss",
+        corpus="default",
+        absent=[["early intervention foundation"], ["2013"]],
+    )
     (check,) = check_pairs([stated], corpus_documents("default"))
     assert not check.absent and check.matches[0]["doc_id"] == "000_73a33f3ed1e0367a"
 

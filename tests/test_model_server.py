@@ -166,10 +166,25 @@ def test_eval_runs_against_the_server(server, tmp_path: Path) -> None:
     out = tmp_path / "report"
     before = server.requests()
     result = run_parlqa(
-        "eval", "--set", "default", "--model", "tiny", "--limit", "6", "--judge", "none", "--out", str(out),
-        "--data-dir", str(tmp_path / "indexes"), "--name", "served",
-        data_dir=tmp_path / "data", timeout=600, PARLQA_LLM_URL=server.url,
-    )  # fmt: skip
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "6",
+        "--judge",
+        "none",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "served",
+        data_dir=tmp_path / "data",
+        timeout=600,
+        PARLQA_LLM_URL=server.url,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert server.requests() > before
     run = json.loads((out / "runs" / "served.json").read_text())
@@ -219,10 +234,23 @@ def test_chat_shows_the_server_error_and_answers_once_it_is_up(default_settings,
 def test_eval_with_an_unreachable_server_fails_in_one_line(tmp_path: Path) -> None:
     url = f"http://{HOST}:{free_port()}/v1"
     result = run_parlqa(
-        "eval", "--set", "default", "--model", "tiny", "--limit", "2", "--judge", "none",
-        "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "indexes"),
-        data_dir=tmp_path / "data", timeout=600, PARLQA_LLM_URL=url,
-    )  # fmt: skip
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "2",
+        "--judge",
+        "none",
+        "--out",
+        str(tmp_path / "out"),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        data_dir=tmp_path / "data",
+        timeout=600,
+        PARLQA_LLM_URL=url,
+    )
     assert result.returncode == 2
     assert f"error: the model server at {url} could not be reached (" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out" / "runs").exists()

@@ -20,7 +20,7 @@ import gradio as gr  # noqa: E402
 
 from parlqa.settings import Settings  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.errors import EmptyIndexError, IndexBusy, ModelServerError, ParlqaError  # noqa: E402
+from qa.errors import EmptyIndexError, IndexBusyError, ModelServerError, ParlqaError  # noqa: E402
 from qa.models import ModelError, installed_presets  # noqa: E402
 from qa.types import Answer, Citation  # noqa: E402
 from ui import render  # noqa: E402
@@ -70,7 +70,7 @@ class _Provider:
 
 def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
     """(what went wrong, what to do) for an error raised while answering."""
-    if isinstance(exc, IndexBusy):
+    if isinstance(exc, IndexBusyError):
         return str(exc), "The index is being rebuilt by 'parlqa index'; ask again when it finishes."
     if isinstance(exc, EmptyIndexError):
         return str(exc), "Build the index with 'parlqa index', then reload this page."
