@@ -23,6 +23,7 @@ from eval.dataset import EvalPair, load_pairs, set_name, split_halves
 from eval.judge import Claim, Judge
 from eval.metrics import dedupe, facts_found
 from eval.results import RANK_DEPTH, RANKED_DOCS, ConfigResult, PairResult, RunConfig, answer_facts, by_kind, summarise
+from parlqa.files import atomic_write_text
 from parlqa.settings import Settings
 
 Echo = Callable[[str], None]
@@ -455,9 +456,7 @@ def write_run(options: EvalOptions, results: list[ConfigResult], started: dateti
         "limit": options.limit,
         "results": [r.stored() for r in results],
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
     return path
 
 

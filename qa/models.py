@@ -17,11 +17,11 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from parlqa.files import atomic_file, atomic_write_text
 from parlqa.settings import model_cache_dir
 
 GGUF_MAGIC = b"GGUF"
@@ -192,9 +192,7 @@ def _write_record(preset: ModelPreset, path: Path, cache_dir: Path) -> None:
     record = _record_path(preset, cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({**_fingerprint(path), "sha256": preset.sha256}))
-        tmp.replace(record)
+        atomic_write_text(record, json.dumps({**_fingerprint(path), "sha256": preset.sha256}))
     except OSError:
         pass  # an unwritable cache only costs a re-hash next time
 
@@ -227,25 +225,14 @@ def _join(preset: ModelPreset, parts: list[Path], target: Path) -> None:
             f"{free / 1e9:.2f} GB free; free some space or set PARLQA_MODEL_CACHE to another folder"
         )
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(_CHUNK):
-                        digest.update(block)
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        if digest.hexdigest() != preset.sha256:
+    with atomic_file(target, "wb", suffix=".part", fsync=True) as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                while block := src.read(_CHUNK):
+                    digest.update(block)
+                    out.write(block)
+        if digest.hexdigest() != preset.sha256:  # the file is not put in place
             raise _integrity_error(preset, f"the joined file from {len(parts)} parts")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _resolve_preset(preset: ModelPreset, cache_dir: Path) -> ResolvedModel:
