@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, record  # noqa: E402
+from common import REPO, process_memory_mb, record  # noqa: E402
 
 HOST = "127.0.0.1"
 SETUPS = ("embedded", "server-1", "server-2")
@@ -79,10 +79,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process_memory_mb(pid).get("VmRSS", 0.0)
 
 
 @dataclass

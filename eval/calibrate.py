@@ -94,9 +94,9 @@ def observe(options, bar=None) -> list[Observed]:
 
 def fit_refusal(options, progress: Any | None = None, echo=print) -> Fit:
     """Fit on the fit half, print the thresholds, and write them to ``<out>/refusal-fit.json``."""
-    from eval.runner import _Bar
+    from eval.progress import ProgressBar
 
-    observed = observe(options, _Bar(progress))
+    observed = observe(options, ProgressBar(progress))
     fit = best_fit(observed)
     record = {
         "sets": options.sets,

@@ -255,7 +255,7 @@ def evaluate(
 
     from eval.corpora import DEFAULT_EVAL_DIR
     from eval.dataset import DatasetError
-    from eval.runner import EvalOptions, split_values
+    from eval.options import EvalOptions, split_values
     from eval.runner import evaluate as run_evaluation
     from qa.errors import ParlqaError
     from qa.models import ModelError

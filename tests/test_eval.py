@@ -13,8 +13,8 @@ from eval import metrics
 from eval.corpora import select_subset
 from eval.dataset import DatasetError, EvalPair, load_pairs
 from eval.judge import Claim, VerdictCache
+from eval.options import limit_pairs, split_values
 from eval.results import ConfigResult, PairResult, RunConfig, by_kind, strip_markers, summarise
-from eval.runner import limit_pairs, split_values
 
 # fact matching ----------------------------------------------------------------------------------------------------
 

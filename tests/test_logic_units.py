@@ -113,7 +113,7 @@ def test_caches_and_login_come_from_parlqa_variables(monkeypatch, tmp_path):
 
 
 def test_eval_grid_defaults_follow_the_settings(monkeypatch):
-    from eval.runner import EvalOptions
+    from eval.options import EvalOptions
 
     monkeypatch.setenv("PARLQA_K", "4")
     monkeypatch.setenv("PARLQA_MODEL", "tiny")
