@@ -61,6 +61,30 @@ def index_lock(settings: Settings) -> FileLock:
     return FileLock(str(settings.lock_path))
 
 
+def index_counts(settings: Settings) -> dict[str, int]:
+    """What the index holds now, from its manifest: {"documents": n, "passages": n}."""
+    manifest = Manifest(settings.manifest_path)
+    try:
+        return {"documents": manifest.document_count(), "passages": manifest.chunk_count()}
+    finally:
+        manifest.close()
+
+
+def ensure_index(settings: Settings) -> bool:
+    """Index the default corpus when the index in ``settings.data_dir`` is empty; True when it did. For the entry
+    points that may write (the chat, ``parlqa ask``); raises ``IndexBusyError`` while another process writes."""
+    if index_counts(settings)["passages"]:
+        return False
+    indexer = Indexer(settings)
+    try:
+        indexer.index([])
+    except IndexBusyError as exc:
+        raise IndexBusyError(f"{exc}; the default corpus is being indexed") from exc
+    finally:
+        indexer.close()
+    return True
+
+
 class Indexer:
     """Keeps Chroma, BM25 and the manifest in step with a set of corpus paths."""
 

@@ -18,7 +18,6 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.embedding import embeddings_for
-from index.manifest import Manifest
 from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
@@ -26,7 +25,7 @@ from qa import prompts
 from qa.citations import make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
-from qa.errors import EmptyIndexError, IndexBusyError
+from qa.errors import EmptyIndexError
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
@@ -105,24 +104,13 @@ class Assistant:
 
     # index ------------------------------------------------------------------------------------------
     def _ensure_index(self, auto_index: bool) -> None:
-        manifest = Manifest(self.settings.manifest_path)
-        try:
-            empty = manifest.chunk_count() == 0
-        finally:
-            manifest.close()
-        if not empty:
-            return
-        if not auto_index:
-            raise EmptyIndexError(str(self.settings.data_dir))
-        from index.indexer import Indexer
+        """An empty index is an error, or (``auto_index``) is filled with the default corpus by the indexer."""
+        from index.indexer import ensure_index, index_counts
 
-        indexer = Indexer(self.settings)
-        try:
-            indexer.index([])
-        except IndexBusyError as exc:
-            raise IndexBusyError(f"{exc}; the default corpus is being indexed") from exc
-        finally:
-            indexer.close()
+        if auto_index:
+            ensure_index(self.settings)
+        elif not index_counts(self.settings)["passages"]:
+            raise EmptyIndexError(str(self.settings.data_dir))
 
     def index_busy(self) -> bool:
         """Whether ``parlqa index`` is writing the index right now."""

@@ -18,6 +18,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
+from index.indexer import index_counts  # noqa: E402
 from parlqa.settings import Settings  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.errors import EmptyIndexError, IndexBusyError, ModelServerError, ParlqaError  # noqa: E402
@@ -83,17 +84,6 @@ def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
     if isinstance(exc, ValueError):
         return str(exc), "Correct the question or the filters, then ask again."
     return "an unexpected error occurred", "The details are in the terminal running parlqa chat. Try asking again."
-
-
-def index_counts(settings: Settings) -> dict[str, int]:
-    """What the index holds now, from its manifest: {"documents": n, "passages": n}."""
-    from index.manifest import Manifest
-
-    manifest = Manifest(settings.manifest_path)
-    try:
-        return {"documents": manifest.document_count(), "passages": manifest.chunk_count()}
-    finally:
-        manifest.close()
 
 
 def index_status(assistant: Assistant) -> str:
@@ -319,18 +309,11 @@ def launch(
     Binds ``host`` (loopback by default); ``share`` opens a public gradio.live link. A login is required when
     ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD`` are set. With ``block=False`` it returns once serving.
     """
-    from index.manifest import Manifest
-
     say = (lambda *_: None) if quiet else (lambda text: print(text, flush=True))
     auth = _auth(settings if assistant is None else assistant.settings)
     if assistant is None:
         settings = settings or Settings()
-        manifest = Manifest(settings.manifest_path)
-        try:
-            empty = manifest.chunk_count() == 0
-        finally:
-            manifest.close()
-        if empty:
+        if not index_counts(settings)["passages"]:
             say(f"Indexing the default corpus into {settings.data_dir} (first run only)…")
         else:
             say(f"Opening the index in {settings.data_dir}…")
