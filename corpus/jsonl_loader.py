@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -81,6 +82,7 @@ def record_to_document(record: Any, source: str) -> Document:
     except ValueError as exc:
         raise RecordError(f"field 'house' should be Commons or Lords, got {house_value!r}") from exc
     asked = _date(record.get("date_asked"), "date_asked")
+    answered = _date(record.get("date_answered"), "date_answered")
     uin = record.get("uin")
     uin = _key(uin, "uin") if uin not in (None, "") else None
     url = _text(record, "url")
@@ -98,7 +100,8 @@ def record_to_document(record: Any, source: str) -> Document:
             addressed_to=_text(record, "addressed_to"),
             question=question,
             answerer=answerer,
-            date_answered=_date(record.get("date_answered"), "date_answered"),
+            date_answered=answered,
+            month_filed=_month(record.get("date_asked_month"), "date_asked_month") if not (asked or answered) else None,
             answer=answer,
             source_path=source,
             url=url,
@@ -109,6 +112,15 @@ def record_to_document(record: Any, source: str) -> Document:
         raise RecordError(f"field '{'.'.join(map(str, first['loc']))}': {first['msg']}") from exc
     _check_unicode(doc)
     return doc
+
+
+def _month(value: Any, field: str) -> str | None:
+    """A 'YYYY-MM' month, or None when absent."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+        raise RecordError(f"field '{field}' should be a month as YYYY-MM, got {value!r}")
+    return value.strip()
 
 
 def _key(value: Any, field: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 OPEN_PARLIAMENT_LICENCE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
 MYSOCIETY_SOURCE = "written_questions_commons"  # the shared Commons file, republished by mySociety
@@ -62,6 +62,9 @@ class Document(BaseModel):
     question: str | None = None
     answerer: Member | None = None
     date_answered: date | None = None
+    month_filed: str | None = Field(
+        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="'2024-07': the month an undated record is filed under."
+    )
     answer: str
     source_path: str | None = None
     url: str | None = None

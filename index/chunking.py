@@ -84,6 +84,11 @@ def chunk_metadata(doc: Document) -> dict[str, str | int | float | bool]:
     if when:
         meta["date_num"] = when.year * 10000 + when.month * 100 + when.day
         meta["year"] = when.year
+    elif doc.month_filed:  # a day somewhere in that month: date filters keep it where the month overlaps them
+        year, month = map(int, doc.month_filed.split("-"))
+        meta["month_filed"] = doc.month_filed
+        meta["date_lo"], meta["date_hi"] = year * 10000 + month * 100 + 1, year * 10000 + month * 100 + 31
+        meta["year"] = year
     return meta
 
 

@@ -36,6 +36,7 @@ class IndexResult:
     unchanged: int = 0
     moved: int = 0  # of the unchanged: now read from another file
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # vectors read back from the store: the passage's text was unchanged
     chunks_deleted: int = 0
     repaired: int = 0
     bm25_rebuilt: bool = False
@@ -180,12 +181,13 @@ class Indexer:
             chunks: list[Chunk] = [c for doc, _ in batch for c in self.chunker.chunk(doc)]
             t_chunk += timer() - t0
             t0 = timer()
-            vectors = self.embeddings.embed_documents([c.dense_text for c in chunks]) if chunks else []
+            vectors, reused = self._vectors(chunks)
             t_embed += timer() - t0
             t0 = timer()
             result.chunks_deleted += self._write(batch, chunks, vectors)
             t_store += timer() - t0
-            result.chunks_embedded += len(chunks)
+            result.chunks_embedded += len(chunks) - reused
+            result.chunks_reused += reused
             for _, status in batch:
                 setattr(result, status, getattr(result, status) + 1)
             if progress:
@@ -205,6 +207,18 @@ class Indexer:
         result.bm25_rebuilt = self.sync_lexical()
         result.seconds["bm25"] = timer() - t0
         return result
+
+    def _vectors(self, chunks: list[Chunk]) -> tuple[list, int]:
+        """Vectors of ``chunks``, and how many were read back: a chunk already stored under its id has the same
+        text (the id hashes it), so a document whose fields changed but whose passages did not is not encoded
+        again."""
+        if not chunks:
+            return [], 0
+        stored = self.store.embeddings_of([c.id for c in chunks])
+        missing = [c for c in chunks if c.id not in stored]
+        fresh = self.embeddings.embed_documents([c.dense_text for c in missing]) if missing else []
+        vectors = {**stored, **{c.id: v for c, v in zip(missing, fresh, strict=True)}}
+        return [vectors[c.id] for c in chunks], len(chunks) - len(missing)
 
     def _write(self, batch: list[tuple[Document, str]], chunks: list[Chunk], vectors) -> int:
         """Chroma first (upsert is idempotent), then the manifest in one transaction, then stale chunks."""

@@ -40,6 +40,11 @@ def stem_words(words: list[str]) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+def _date_bound(metadata: list[dict], key: str) -> np.ndarray:
+    """One bound of each chunk's date range (an index written before ranges were kept: its exact date)."""
+    return np.array([int(m.get(key, m.get("date_num", 0))) for m in metadata], dtype=np.int64)
+
+
 @dataclass
 class ChunkColumns:
     """Per-chunk arrays, aligned with the BM25 index rows, for fast metadata filters."""
@@ -50,6 +55,14 @@ class ChunkColumns:
     date_num: np.ndarray  # YYYYMMDD, 0 when unknown
     fields: dict[str, np.ndarray]  # FILTER_FIELDS → lower-cased strings ('' when unknown)
     metadata: list[dict]
+    date_lo: np.ndarray | None = None  # first day it may be: date_num, or the 1st of the month it is filed under
+    date_hi: np.ndarray | None = None  # last day it may be: date_num, or the 31st of that month (0: unknown)
+
+    def __post_init__(self) -> None:
+        if self.date_lo is None:
+            self.date_lo = _date_bound(self.metadata, "date_lo")
+        if self.date_hi is None:
+            self.date_hi = _date_bound(self.metadata, "date_hi")
 
     def __len__(self) -> int:
         return len(self.ids)

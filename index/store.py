@@ -18,7 +18,17 @@ OWNER_KEY = "parlqa_index"
 # What Chroma keeps beside each vector: the fields dense-side filters need, and what ties the vector to its
 # document version. Texts and the rest of the metadata live in the manifest and the BM25 columns; leaving them
 # out of Chroma (and its full-text index) makes writes about four times faster.
-STORED_METADATA = ("doc_id", "content_hash", "kind", "house", "department", "answerer", "date_num")
+STORED_METADATA = (
+    "doc_id",
+    "content_hash",
+    "kind",
+    "house",
+    "department",
+    "answerer",
+    "date_num",
+    "date_lo",
+    "date_hi",
+)
 
 
 class StoreUnavailableError(RuntimeError):
@@ -112,6 +122,15 @@ class ChunkStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n, where=where, include=["distances"]
         )
         return [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    def embeddings_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those of ``ids`` the collection holds."""
+        ids = list(ids)
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), self._max_batch):
+            got = self.collection.get(ids=ids[start : start + self._max_batch], include=["embeddings"])
+            found.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+        return found
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)

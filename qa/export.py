@@ -29,6 +29,7 @@ RECORD_COLUMNS = (
     "department",
     "date_asked",
     "date_answered",
+    "month_filed",
     "url",
 )
 SEARCH_COLUMNS = (*RECORD_COLUMNS, "snippet", "licence")
@@ -78,8 +79,11 @@ def _byline(record: RecordFields | Citation) -> str:
         parts.append(f"answered by {md_escape(record.answered_by)}")
     if record.department:
         parts.append(md_escape(record.department))
-    when = record.date_answered or record.date_asked
-    parts.append(long_date(when))
+    parts.append(
+        record.date_label()
+        if isinstance(record, RecordFields)
+        else long_date(record.date_answered or record.date_asked)
+    )
     return " · ".join(parts)
 
 
@@ -135,7 +139,7 @@ def export_timeline(timeline: Timeline, fmt: str) -> str:
         lines += [f"## {month.label}", ""]
         for e in month.entries:
             link = _md_link(e.url)
-            lines.append(f"- **{long_date(e.dated)}**, {_byline(e)}: “{md_escape(e.quote)}” {link}".rstrip())
+            lines.append(f"- **{e.date_label()}**, {_byline(e)}: “{md_escape(e.quote)}” {link}".rstrip())
         lines.append("")
     entries = [e for m in timeline.months for e in m.entries]
     lines.append(f"*{_licences(entries)}*")

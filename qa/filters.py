@@ -25,10 +25,13 @@ def chroma_where(filters: Filters | None, columns: ChunkColumns) -> dict | None:
     if filters is None or filters.is_empty():
         return None
     clauses: list[dict] = []
+    # a dated record's day, or the month an undated one is filed under (date_lo–date_hi), overlaps the period
     if filters.since:
-        clauses.append({"date_num": {"$gte": _date_num(filters.since)}})
+        since = _date_num(filters.since)
+        clauses.append({"$or": [{"date_num": {"$gte": since}}, {"date_hi": {"$gte": since}}]})
     if filters.until:
-        clauses.append({"date_num": {"$lte": _date_num(filters.until)}})
+        until = _date_num(filters.until)
+        clauses.append({"$or": [{"date_num": {"$lte": until}}, {"date_lo": {"$lte": until}}]})
     for field in ("department", "answerer"):
         needle = getattr(filters, field)
         if needle:
@@ -55,9 +58,9 @@ def lexical_mask(filters: Filters | None, columns: ChunkColumns) -> np.ndarray |
         return None
     mask = np.ones(len(columns), dtype=bool)
     if filters.since:
-        mask &= columns.date_num >= _date_num(filters.since)
+        mask &= columns.date_hi >= _date_num(filters.since)
     if filters.until:
-        mask &= (columns.date_num <= _date_num(filters.until)) & (columns.date_num > 0)
+        mask &= (columns.date_lo <= _date_num(filters.until)) & (columns.date_lo > 0)
     for field in ("department", "answerer", "asker"):
         needle = getattr(filters, field)
         if needle:

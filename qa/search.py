@@ -69,6 +69,11 @@ class ParsedQuery:
         return not (self.words or self.phrases or self.uin)
 
 
+def _sort_date(metadata: dict) -> int:
+    """YYYYMMDD of a record for sorting and by-month grouping: its day, or the 1st of the month it is filed under."""
+    return int(metadata.get("date_num", 0)) or int(metadata.get("date_lo", 0))
+
+
 @dataclass
 class DocumentTable:
     """The documents of one version of the lexical index: each passage's document, and per-document fields."""
@@ -77,7 +82,7 @@ class DocumentTable:
     doc_ids: list[str]
     chunk_doc: np.ndarray  # passage row → document number
     rows: list[list[int]]  # document number → its passage rows, in reading order
-    date_num: np.ndarray  # document number → YYYYMMDD (0 when undated)
+    date_num: np.ndarray  # document number → YYYYMMDD: its day, or the 1st of the month it is filed under (0: none)
     facet_values: dict[str, list[str]]  # field → distinct values ('' first when some documents lack it)
     facet_codes: dict[str, np.ndarray]  # field → document number → index into facet_values[field]
     by_uin: dict[str, list[int]]
@@ -101,7 +106,7 @@ class DocumentTable:
             "department": [str(m.get("department") or "") for m in meta],
             "answerer": [str(m.get("answerer") or "") for m in meta],
             "asker": [str(m.get("asker") or "") for m in meta],
-            "year": [str(int(m.get("date_num", 0)) // 10000 or "") for m in meta],
+            "year": [str(_sort_date(m) // 10000 or "") for m in meta],
             "house": [str(m.get("house") or "") for m in meta],
         }
         facet_values, facet_codes = {}, {}
@@ -118,7 +123,7 @@ class DocumentTable:
             doc_ids=list(order),
             chunk_doc=chunk_doc,
             rows=rows,
-            date_num=np.array([int(m.get("date_num", 0)) for m in meta], dtype=np.int64),
+            date_num=np.array([_sort_date(m) for m in meta], dtype=np.int64),
             facet_values=facet_values,
             facet_codes=facet_codes,
             by_uin=by_uin,

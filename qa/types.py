@@ -239,6 +239,7 @@ class RecordFields(BaseModel):
     date_asked: date | None = None
     date_answered: date | None = None
     url: str | None = None
+    month_filed: str | None = Field(None, description="'2024-07': the month an undated record is filed under.")
     question: str | None = Field(None, description="The question asked (shortened, ending '…', for long ones).")
     licence: str = Field("", description="The attribution a reuse must carry.")
 
@@ -259,6 +260,7 @@ class RecordFields(BaseModel):
             "date_asked": _iso_date(metadata.get("date_asked")),
             "date_answered": _iso_date(metadata.get("date_answered")),
             "url": metadata.get("url"),
+            "month_filed": metadata.get("month_filed"),
             "licence": licence_of(metadata.get("source")),
         }
 
@@ -266,6 +268,15 @@ class RecordFields(BaseModel):
     def dated(self) -> date | None:
         """The answer's date, else the question's."""
         return self.date_answered or self.date_asked
+
+    def date_label(self) -> str:
+        """'21 December 2016'; 'July 2024 (month filed)' for a record known only by its month; else 'undated'."""
+        if self.dated:
+            return f"{self.dated.day} {self.dated:%B %Y}"
+        if self.month_filed:
+            year, month = self.month_filed.split("-")
+            return f"{date(int(year), int(month), 1):%B %Y} (month filed)"
+        return "undated"
 
 
 class Span(BaseModel):
@@ -370,7 +381,7 @@ class Timeline(BaseModel):
 
     query: str
     filters: Filters | None = None
-    total: int = Field(0, description="Dated documents matching the query.")
+    total: int = Field(0, description="Matching documents with a date (a day, or the month they are filed under).")
     shown: int = Field(0, description="Of those, the most relevant ones placed on the timeline.")
     undated: int = Field(0, description="Matching documents without a date, left off the timeline.")
     months: list[TimelineMonth] = Field(default_factory=list)

@@ -48,7 +48,10 @@ def test_incremental_index_edit_and_delete(settings, corpus_copy):
     assert (after_edit.updated, after_edit.added, after_edit.unchanged) == (1, 0, 4)
     changed = chroma_edit ^ chroma_ids
     assert changed and all(i.startswith("003_") for i in changed)
-    assert after_edit.chunks_embedded == len([i for i in chroma_edit if i.startswith("003_")])
+    assert after_edit.chunks_embedded + after_edit.chunks_reused == len(
+        [i for i in chroma_edit if i.startswith("003_")]
+    )
+    assert after_edit.chunks_embedded == len(chroma_edit - chroma_ids)  # passages left as they were are not encoded
 
     (corpus_copy / "002_1bcd5c0d0d33053a.txt").unlink()
     after_delete, chroma_delete, manifest_delete = _run(settings, [corpus_copy])

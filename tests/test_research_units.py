@@ -19,6 +19,7 @@ from qa.types import (
     Answer,
     Citation,
     Hit,
+    RecordFields,
     SearchPage,
     SearchResult,
     Span,
@@ -185,3 +186,41 @@ def test_a_summary_the_model_declines_is_a_refusal():
     scripted = FakeListChatModel(responses=["NOT_IN_CORPUS"])
     summary = summarise("x", entries, hits, SentenceVectors(DeterministicFakeEmbedding(size=16)), scripted, "x")
     assert summary.refused and not summary.text
+
+
+def test_a_record_filed_under_a_month_passes_the_filters_its_month_overlaps():
+    import numpy as np
+
+    from index.lexical import FILTER_FIELDS, ChunkColumns
+    from qa.filters import chroma_where, lexical_mask
+    from qa.types import Filters
+
+    metadata = [{"date_num": 20240710}, {"month_filed": "2024-07", "date_lo": 20240701, "date_hi": 20240731}, {}]
+    columns = ChunkColumns(
+        ids=["a", "b", "c"],
+        doc_ids=["a", "b", "c"],
+        texts=["t"] * 3,
+        date_num=np.array([m.get("date_num", 0) for m in metadata]),
+        fields={f: np.array([""] * 3, dtype=object) for f in FILTER_FIELDS},
+        metadata=metadata,
+    )
+    assert lexical_mask(Filters(since=date(2024, 7, 5)), columns).tolist() == [True, True, False]
+    assert lexical_mask(Filters(until=date(2024, 7, 5)), columns).tolist() == [False, True, False]
+    assert lexical_mask(Filters(since=date(2024, 8, 1)), columns).tolist() == [False, False, False]
+    assert chroma_where(Filters(until=date(2024, 7, 5)), columns) == {
+        "$or": [{"date_num": {"$lte": 20240705}}, {"date_lo": {"$lte": 20240705}}]
+    }
+    record = RecordFields(doc_id="b", title="b", month_filed="2024-07")
+    assert record.date_label() == "July 2024 (month filed)"
+    assert RecordFields(doc_id="a", title="a", date_answered=date(2024, 7, 10)).date_label() == "10 July 2024"
+
+
+def test_an_undated_shared_record_keeps_the_month_it_is_filed_under():
+    from corpus.jsonl_loader import RecordError, record_to_document
+
+    base = {"id": "ukparl-wq-commons-1", "house": "Commons", "answer_text": "An answer.", "date_asked_month": "2024-07"}
+    assert record_to_document(base, "x.jsonl").month_filed == "2024-07"
+    dated = record_to_document({**base, "date_asked": "2024-07-03"}, "x.jsonl")
+    assert dated.month_filed is None and dated.date_asked == date(2024, 7, 3)
+    with pytest.raises(RecordError, match="date_asked_month"):
+        record_to_document({**base, "date_asked_month": "July"}, "x.jsonl")

@@ -82,7 +82,10 @@ def test_filters_on_both_sides_agree(columns):
     f = Filters(since=date(2020, 1, 1), department="education")
     assert lexical_mask(f, columns).tolist() == [True, False, False, False]
     assert chroma_where(f, columns) == {
-        "$and": [{"date_num": {"$gte": 20200101}}, {"department": {"$in": ["Department for Education"]}}]
+        "$and": [
+            {"$or": [{"date_num": {"$gte": 20200101}}, {"date_hi": {"$gte": 20200101}}]},
+            {"department": {"$in": ["Department for Education"]}},
+        ]
     }
     assert lexical_mask(Filters(house="Lords"), columns).tolist() == [False, False, True, False]
     assert lexical_mask(Filters(until=date(2019, 1, 1)), columns).tolist() == [False, False, True, False]
