@@ -13,7 +13,6 @@ import httpx
 import pytest
 from fixtures.processes import free_port
 
-from qa.assistant import Assistant
 from ui.generation import GENERATION_LOCK
 
 EIF_QUESTION = "When was the Early Intervention Foundation set up?"
@@ -143,15 +142,16 @@ def test_search_filters_sorts_and_pages(api):
 
 
 def test_timeline_groups_answers_by_month(api):
-    reply = api.get("/api/timeline", params={"q": "children", "limit": 3})
-    if not callable(getattr(Assistant, "timeline", None)):
-        assert reply.status_code == 501 and "timeline" in reply.json()["detail"]
-        return
+    reply = api.get("/api/timeline", params={"q": "children", "limit": 3, "until": "2018-12-31"})
     assert reply.status_code == 200, reply.text
     timeline = reply.json()
-    assert timeline["query"] == "children" and 1 <= timeline["shown"] <= 3
-    assert timeline["months"] and timeline["chart"]
-    assert timeline["summary"] is None
+    assert timeline["query"] == "children" and 1 <= timeline["shown"] <= 3 and timeline["filters"]["until"]
+    assert timeline["months"] and timeline["chart"] and timeline["summary"] is None
+    months = [m["month"] for m in timeline["months"]]
+    assert months == sorted(months)
+    summarised = api.get("/api/timeline", params={"q": "children", "limit": 3, "summary": True, "model": "tiny"})
+    assert summarised.status_code == 200, summarised.text
+    assert summarised.json()["summary"] is not None
 
 
 def test_documents_by_id(api):

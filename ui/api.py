@@ -31,6 +31,7 @@ from corpus.types import DocumentKind, House
 from qa.errors import EmptyIndexError, IndexBusy, ModelServerError, ParlqaError
 from qa.models import ModelError, resolve_model
 from qa.search import MAX_PAGE_SIZE
+from qa.timeline import DEFAULT_LIMIT
 from qa.types import (
     Answer,
     Citation,
@@ -57,7 +58,6 @@ DESCRIPTION = (
 )
 MAX_QUESTION_CHARS = 4000
 MAX_TIMELINE_LIMIT = 1000
-DEFAULT_TIMELINE_LIMIT = 200
 
 
 # requests ----------------------------------------------------------------------------------------------------
@@ -152,9 +152,7 @@ class SearchParams(FilterFields):
 
 class TimelineParams(FilterFields):
     q: str = Field(max_length=1000, description="The subject.")
-    limit: int = Field(
-        DEFAULT_TIMELINE_LIMIT, ge=1, le=MAX_TIMELINE_LIMIT, description="Most answers placed on the timeline."
-    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_TIMELINE_LIMIT, description="Most answers placed on the timeline.")
     summary: bool = Field(False, description="Also write a short, cited summary of how the position changed.")
     model: str | None = Field(None, description="Model for the summary (default: the server's).")
 
@@ -410,8 +408,6 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
     def timeline(params: Annotated[TimelineParams, Query()]) -> Timeline:
         """The dated answers about the subject grouped by month, oldest first, with answers per month; with
         ``summary``, a few cited sentences on how the position changed (a model call)."""
-        if not callable(getattr(getattr(assistant, "assistant", assistant), "timeline", None)):
-            raise HTTPException(501, "timelines are not available in this version of parlqa")
         check_model(params.model)
         try:
             return assistant.timeline(
