@@ -104,7 +104,7 @@ def test_stream_sends_extract_then_tokens_then_the_answer(api):
     assert names[1:-1] and set(names[1:-1]) == {"token"}, names
     extract = events[0][1]
     assert extract["extract"] and EIF_DOC in [c["doc_id"] for c in extract["citations"]]
-    assert all(isinstance(data["text"], str) for name, data in events if name == "token")
+    assert all(isinstance(data["text"], str) and data["text"] for name, data in events if name == "token")
     answer = events[-1][1]
     assert answer["question"] == EIF_QUESTION and "hits" not in answer and answer["text"]
 

@@ -380,7 +380,7 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
                 for event in assistant.stream(body.question, **kwargs):
                     if event.type == "extract":
                         yield _sse("extract", ExtractEvent(extract=event.extract, citations=event.citations))
-                    elif event.type == "token":
+                    elif event.type == "token" and event.text:
                         yield _sse("token", TokenEvent(text=event.text))
                     elif event.type == "answer" and event.answer is not None:
                         yield _sse("answer", AnswerOut.of(event.answer))
@@ -407,7 +407,7 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
     @api.get("/timeline", summary="A subject's answers by month", response_model=Timeline)
     def timeline(params: Annotated[TimelineParams, Query()]) -> Timeline:
         """The dated answers about the subject grouped by month, oldest first, with answers per month; with
-        ``summary``, a few cited sentences on how the position changed (a model call)."""
+        summary, a few cited sentences on how the position changed (a model call)."""
         check_model(params.model)
         try:
             return assistant.timeline(

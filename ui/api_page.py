@@ -60,7 +60,7 @@ def _limits(schema: dict[str, Any]) -> str:
         for key, sign in words.items()
         if key in part
     ]
-    if schema.get("default") not in (None, [], {}):
+    if schema.get("default") not in (None, "", [], {}):
         found.append(f"default <code>{escape(str(schema['default']))}</code>")
     return ", ".join(found)
 
