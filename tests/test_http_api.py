@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from fixtures.processes import free_port
 
+from ui.api import Turns
 from ui.generation import GENERATION_LOCK
 
 EIF_QUESTION = "When was the Early Intervention Foundation set up?"
@@ -121,6 +123,36 @@ def test_a_failure_after_the_stream_starts_is_an_error_event(api, tmp_path: Path
     assert str(broken) in error["detail"] and error["advice"]
     whole = api.post("/api/ask", json=body)  # the same failure, asked whole: one line, no traceback
     assert whole.status_code == 400 and "Traceback" not in whole.text and str(broken) in whole.json()["detail"]
+
+
+def test_a_reader_leaving_mid_stream_lets_the_next_question_start(api):
+    with api.stream("POST", "/api/ask/stream", json={"question": EIF_QUESTION}) as response:
+        for line in response.iter_lines():
+            if line == "event: extract":
+                break  # the answer holds the model: leaving must hand it on
+    reply = api.post("/api/ask", json={"question": EIF_QUESTION}, timeout=120)
+    assert reply.status_code == 200
+
+
+def test_a_stream_closed_mid_way_closes_its_source_and_ends_its_turn():
+    closed = threading.Event()
+
+    def source():
+        try:
+            while True:
+                yield "event: token\n\n"
+        finally:
+            closed.set()
+
+    async def read_one_and_leave(turns: Turns) -> None:
+        events = turns.stream(source())
+        assert await events.__anext__() == "event: token\n\n"
+        assert turns.turn.value == 0  # this stream's turn
+        await events.aclose()
+
+    turns = Turns(most_waiting=4)
+    anyio.run(read_one_and_leave, turns)
+    assert closed.is_set() and turns.turn.value == 1
 
 
 def test_search_filters_sorts_and_pages(api):

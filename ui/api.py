@@ -12,11 +12,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Generator
+from contextlib import asynccontextmanager, closing
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +59,7 @@ DESCRIPTION = (
 )
 MAX_QUESTION_CHARS = 4000
 MAX_TIMELINE_LIMIT = 1000
+MOST_WAITING = 256  # questions waiting for their turn, as many as the chat's queue holds
 
 
 # requests ----------------------------------------------------------------------------------------------------
@@ -308,14 +310,57 @@ def _sse(event: str, data: BaseModel) -> str:
     return f"event: {event}\ndata: {data.model_dump_json()}\n\n"
 
 
-async def _in_threads(events: Iterator[str]) -> AsyncIterator[str]:
-    """Each item of a blocking iterator from a worker thread; closed when the reader goes away."""
-    done = object()
-    try:
-        while (item := await run_in_threadpool(next, events, done)) is not done:
-            yield item  # type: ignore[misc]
-    finally:
-        events.close()  # type: ignore[attr-defined] - ends the answer and lets the next one start
+class Turns:
+    """The API's questions wait here for their turn, in the event loop: only the one whose turn it is holds a
+    worker thread (which may then wait on the generation lock for the chat's answer), so waiting questions never
+    use up the threads that search, documents and health answer from. Beyond ``most_waiting``: 503.
+
+    A semaphore, not a capacity limiter: a stream's turn may end in another task than the one it began in."""
+
+    def __init__(self, most_waiting: int):
+        self.most_waiting = most_waiting
+        self._turn: anyio.Semaphore | None = None  # made in the server's event loop, on first use
+
+    @property
+    def turn(self) -> anyio.Semaphore:
+        if self._turn is None:
+            self._turn = anyio.Semaphore(1)
+        return self._turn
+
+    def check(self) -> None:
+        if self.turn.statistics().tasks_waiting >= self.most_waiting:
+            raise HTTPException(503, f"{self.most_waiting} questions are waiting already; ask again later")
+
+    async def run(self, fn: Callable[[], Any]) -> Any:
+        self.check()
+        async with self.turn:
+            return await run_in_threadpool(fn)
+
+    async def stream(self, events: Generator[str, None, None]) -> AsyncIterator[str]:
+        """Each item of a blocking generator, from a worker thread, once it is this stream's turn; the generator
+        is closed when the stream is, which ends the answer and lets the next one start."""
+        done = object()
+        try:
+            async with self.turn:
+                while (item := await run_in_threadpool(next, events, done)) is not done:
+                    yield item  # type: ignore[misc]
+        finally:
+            events.close()
+
+
+class EventStream(StreamingResponse):
+    """Server-sent events whose source is closed however the response ends, a reader leaving mid-way included
+    (Starlette leaves that to the garbage collector)."""
+
+    media_type = "text/event-stream"
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self.body_iterator, "aclose", None)
+            if close is not None:
+                await close()
 
 
 STREAM_DESCRIPTION = """Server-sent events (text/event-stream), in this order:
@@ -330,7 +375,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The request cannot be answered as given (the detail says why)."},
     401: {"model": Problem, "description": "A login is set and the request does not carry it."},
     422: {"model": Problem, "description": "A field is missing or malformed (the detail names it)."},
-    503: {"model": Problem, "description": "The index is empty or being rebuilt."},
+    503: {"model": Problem, "description": "The index is empty or being rebuilt, or too many questions are waiting."},
 }
 
 
@@ -338,6 +383,7 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
     """The API's routes over ``assistant`` (an ``Assistant``, or ``OneAtATime`` around one so that questions
     take turns with the chat's). ``auth``: the (user, password) every route requires, or None."""
     api = APIRouter(prefix=PREFIX, dependencies=[Depends(login_check(auth))], responses=ERRORS)
+    turns = Turns(MOST_WAITING)
 
     def check_model(model: str | None) -> None:
         """A model that is not installed is a 400 before anything runs (a model server serves its own)."""
@@ -357,34 +403,40 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
         }
 
     @api.post("/ask", summary="Answer a question", response_model=AnswerOut)
-    def ask(body: AskRequest) -> AnswerOut:
+    async def ask(body: AskRequest) -> AnswerOut:
         """A cited answer from the corpus, or a refusal when the corpus does not answer it."""
-        kwargs = ask_kwargs(body)
-        try:
-            return AnswerOut.of(assistant.ask(body.question, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - every failure is an HTTP error with a one-line detail
-            raise _failure(exc, body.model) from None
+        kwargs = await run_in_threadpool(ask_kwargs, body)
+
+        def answer() -> AnswerOut:
+            try:
+                return AnswerOut.of(assistant.ask(body.question, **kwargs))
+            except Exception as exc:  # noqa: BLE001 - every failure is an HTTP error with a one-line detail
+                raise _failure(exc, body.model) from None
+
+        return await turns.run(answer)
 
     @api.post(
         "/ask/stream",
         summary="Answer a question, streamed",
         description=STREAM_DESCRIPTION,
-        response_class=StreamingResponse,
+        response_class=EventStream,
         responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "Events"}},
     )
-    def ask_stream(body: AskRequest) -> StreamingResponse:
-        kwargs = ask_kwargs(body)
+    async def ask_stream(body: AskRequest) -> EventStream:
+        kwargs = await run_in_threadpool(ask_kwargs, body)
+        turns.check()
 
-        def events() -> Iterator[str]:
+        def events() -> Generator[str, None, None]:
             try:
-                for event in assistant.stream(body.question, **kwargs):
-                    if event.type == "extract":
-                        yield _sse("extract", ExtractEvent(extract=event.extract, citations=event.citations))
-                    elif event.type == "token" and event.text:
-                        yield _sse("token", TokenEvent(text=event.text))
-                    elif event.type == "answer" and event.answer is not None:
-                        yield _sse("answer", AnswerOut.of(event.answer))
-                        return
+                with closing(assistant.stream(body.question, **kwargs)) as stream:
+                    for event in stream:
+                        if event.type == "extract":
+                            yield _sse("extract", ExtractEvent(extract=event.extract, citations=event.citations))
+                        elif event.type == "token" and event.text:
+                            yield _sse("token", TokenEvent(text=event.text))
+                        elif event.type == "answer" and event.answer is not None:
+                            yield _sse("answer", AnswerOut.of(event.answer))
+                            return
                 raise RuntimeError("the answer stream ended without an answer")
             except Exception as exc:  # noqa: BLE001 - the stream has started: the failure is its last event
                 if not isinstance(exc, ParlqaError | ModelError | ValueError):
@@ -393,7 +445,7 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
                 yield _sse("error", ErrorEvent(detail=message, advice=advice))
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-        return StreamingResponse(_in_threads(events()), media_type="text/event-stream", headers=headers)
+        return EventStream(turns.stream(events()), headers=headers)
 
     @api.get("/search", summary="Search the documents", response_model=SearchPage)
     def search(params: Annotated[SearchParams, Query()]) -> SearchPage:
@@ -405,16 +457,20 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
             raise _failure(exc) from None
 
     @api.get("/timeline", summary="A subject's answers by month", response_model=Timeline)
-    def timeline(params: Annotated[TimelineParams, Query()]) -> Timeline:
+    async def timeline(params: Annotated[TimelineParams, Query()]) -> Timeline:
         """The dated answers about the subject grouped by month, oldest first, with answers per month; with
         summary, a few cited sentences on how the position changed (a model call)."""
-        check_model(params.model)
-        try:
-            return assistant.timeline(
-                params.q, filters=params.filters(), limit=params.limit, summary=params.summary, model=params.model
-            )
-        except Exception as exc:  # noqa: BLE001
-            raise _failure(exc, params.model) from None
+
+        def build() -> Timeline:
+            check_model(params.model)
+            try:
+                return assistant.timeline(
+                    params.q, filters=params.filters(), limit=params.limit, summary=params.summary, model=params.model
+                )
+            except Exception as exc:  # noqa: BLE001
+                raise _failure(exc, params.model) from None
+
+        return await (turns.run(build) if params.summary else run_in_threadpool(build))
 
     @api.get(
         "/documents/{doc_id}",
