@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fixtures.processes import free_port
 
+from qa.types import StreamEvent
 from ui.api import Turns
 from ui.generation import GENERATION_LOCK
 
@@ -125,13 +126,50 @@ def test_a_failure_after_the_stream_starts_is_an_error_event(api, tmp_path: Path
     assert whole.status_code == 400 and "Traceback" not in whole.text and str(broken) in whole.json()["detail"]
 
 
-def test_a_reader_leaving_mid_stream_lets_the_next_question_start(api):
-    with api.stream("POST", "/api/ask/stream", json={"question": EIF_QUESTION}) as response:
-        for line in response.iter_lines():
-            if line == "event: extract":
-                break  # the answer holds the model: leaving must hand it on
-    reply = api.post("/api/ask", json={"question": EIF_QUESTION}, timeout=120)
-    assert reply.status_code == 200
+class EndlessAssistant:
+    """Streams tokens until its reader goes away, and records when its stream is closed."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.closed = threading.Event()
+
+    def warm_up(self, model=None):
+        pass
+
+    def stream(self, question, **kwargs):
+        try:
+            yield StreamEvent(type="extract")
+            while True:
+                time.sleep(0.05)
+                yield StreamEvent(type="token", text="more ")
+        finally:
+            self.closed.set()
+
+
+def test_a_reader_leaving_mid_stream_ends_the_answer(default_settings):
+    """The model is held while an answer streams: a reader that goes away must end it and hand the model on."""
+    from ui.app import launch
+
+    endless = EndlessAssistant(default_settings)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PARLQA_UI_USER", raising=False)
+        patch.delenv("PARLQA_UI_PASSWORD", raising=False)
+        demo = launch(assistant=endless, port=free_port(), block=False, quiet=True)
+    try:
+        with (
+            httpx.Client(base_url=demo.local_url, timeout=30) as client,
+            client.stream("POST", "/api/ask/stream", json={"question": EIF_QUESTION}) as response,
+        ):
+            tokens = 0
+            for line in response.iter_lines():
+                tokens += line == "event: token"
+                if tokens == 3:
+                    break
+        assert endless.closed.wait(10), "the answer went on after its reader left"
+        assert GENERATION_LOCK.acquire(timeout=5)
+        GENERATION_LOCK.release()
+    finally:
+        demo.close()
 
 
 def test_a_stream_closed_mid_way_closes_its_source_and_ends_its_turn():
