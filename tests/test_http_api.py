@@ -13,9 +13,11 @@ import anyio
 import httpx
 import pytest
 from fixtures.processes import free_port
+from pydantic import SecretStr, ValidationError
 
-from qa.types import StreamEvent
-from ui.api import Turns
+from qa.types import Filters, StreamEvent
+from ui.api import FilterFields, Turns, _describe
+from ui.api_page import openapi_html
 from ui.generation import GENERATION_LOCK
 
 EIF_QUESTION = "When was the Early Intervention Foundation set up?"
@@ -29,10 +31,8 @@ def server(assistant) -> Iterator[str]:
     """The chat and its API, without a login."""
     from ui.app import launch
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("PARLQA_UI_USER", raising=False)
-        patch.delenv("PARLQA_UI_PASSWORD", raising=False)
-        demo = launch(assistant=assistant, port=free_port(), block=False, quiet=True)
+    assert assistant.settings.ui_user is None
+    demo = launch(assistant=assistant, port=free_port(), block=False, quiet=True)
     assert demo.server_name == "127.0.0.1"
     yield demo.local_url
     demo.close()
@@ -151,10 +151,7 @@ def test_a_reader_leaving_mid_stream_ends_the_answer(default_settings):
     from ui.app import launch
 
     endless = EndlessAssistant(default_settings)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("PARLQA_UI_USER", raising=False)
-        patch.delenv("PARLQA_UI_PASSWORD", raising=False)
-        demo = launch(assistant=endless, port=free_port(), block=False, quiet=True)
+    demo = launch(assistant=endless, port=free_port(), block=False, quiet=True)
     try:
         with (
             httpx.Client(base_url=demo.local_url, timeout=30) as client,
@@ -172,6 +169,7 @@ def test_a_reader_leaving_mid_stream_ends_the_answer(default_settings):
         demo.close()
 
 
+@pytest.mark.unit
 def test_a_stream_closed_mid_way_closes_its_source_and_ends_its_turn():
     closed = threading.Event()
 
@@ -331,15 +329,23 @@ def test_a_body_that_is_not_json_is_422(api):
 # login -------------------------------------------------------------------------------------------------------
 
 
+class WithLogin:
+    """The session's assistant, with settings that ask for a login (PARLQA_UI_USER and PARLQA_UI_PASSWORD)."""
+
+    def __init__(self, assistant):
+        self.assistant = assistant
+        self.settings = assistant.settings.model_copy(update={"ui_user": USER, "ui_password": SecretStr(PASSWORD)})
+
+    def __getattr__(self, name: str):
+        return getattr(self.assistant, name)
+
+
 @pytest.fixture(scope="module")
 def guarded(assistant) -> Iterator[str]:
     """The chat and its API with a login."""
     from ui.app import launch
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PARLQA_UI_USER", USER)
-        patch.setenv("PARLQA_UI_PASSWORD", PASSWORD)
-        demo = launch(assistant=assistant, port=free_port(), block=False, quiet=True)
+    demo = launch(assistant=WithLogin(assistant), port=free_port(), block=False, quiet=True)
     yield demo.local_url
     demo.close()
 
@@ -371,3 +377,60 @@ def test_a_browser_logged_in_to_the_chat_may_call_the_api(guarded):
         assert browser.post("/login", data={"username": USER, "password": PASSWORD}).status_code == 200
         assert browser.get("/api/health").status_code == 200
         assert browser.get("/config").status_code == 200  # the chat's own routes, with the same cookie
+
+
+# units -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_filter_fields_read_days_and_blanks():
+    from datetime import date
+
+    fields = FilterFields(since="2016-01-01", until=date(2016, 12, 31), department=" Education ", house="", asker="")
+    assert fields.filters() == Filters(since=date(2016, 1, 1), until=date(2016, 12, 31), department="Education")
+    assert FilterFields().filters() is None
+    for bad, field in (
+        ({"since": "2016-1-1"}, "since"),
+        ({"until": 20161231}, "until"),
+        ({"house": "Senate"}, "house"),
+    ):
+        with pytest.raises(ValidationError, match=field):
+            FilterFields(**bad)
+    with pytest.raises(ValidationError, match="is after"):
+        FilterFields(since="2017-01-01", until="2016-01-01")
+
+
+@pytest.mark.unit
+def test_validation_errors_become_one_line_naming_each_field():
+    errors = [
+        {"loc": ("query", "page_size"), "msg": "Input should be less than or equal to 500"},
+        {"loc": ("body", "filters", "since"), "msg": "Value error, the 'since' date must be written YYYY-MM-DD"},
+        {"loc": ("body",), "msg": "Field required"},
+    ]
+    assert _describe(errors) == (
+        "page_size: Input should be less than or equal to 500; "
+        "filters.since: the 'since' date must be written YYYY-MM-DD; request body: Field required"
+    )
+
+
+@pytest.mark.unit
+def test_the_page_shows_every_route_and_escapes_what_it_is_given():
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "T <b>", "description": "D"},
+        "paths": {
+            "/api/x": {
+                "get": {
+                    "summary": "<script>",
+                    "parameters": [
+                        {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 9}}
+                    ],
+                    "responses": {},
+                }
+            }
+        },
+        "components": {"schemas": {"M": {"properties": {"a": {"$ref": "#/components/schemas/M"}}}}},
+    }
+    page = openapi_html(spec, "/api/openapi.json")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "T &lt;b&gt;" in page
+    assert "/api/x" in page and "length ≤ 9" in page and 'href="#schema-M"' in page

@@ -29,6 +29,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from corpus.types import DocumentKind, House
+from index.indexer import index_counts
 from qa.errors import EmptyIndexError, IndexBusy, ModelServerError, ParlqaError
 from qa.models import ModelError, resolve_model
 from qa.search import MAX_PAGE_SIZE
@@ -490,8 +491,6 @@ def router(assistant: Any, auth: tuple[str, str] | None = None) -> APIRouter:
 
     @api.get("/health", summary="What the index holds", response_model=Health)
     def health() -> Health:
-        from ui.app import index_counts
-
         settings = assistant.settings
         indexing = assistant.index_busy()
         try:
