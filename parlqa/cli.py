@@ -313,7 +313,8 @@ def chat(
     k: Annotated[int | None, typer.Option(help="Default passages given to the model.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Serve the chat web page: streamed, cited answers beside their sources (login: PARLQA_UI_USER/_PASSWORD)."""
+    """Serve the chat web page (streamed, cited answers beside their sources) and the JSON API under /api
+    (docs/http-api.md); login: PARLQA_UI_USER/_PASSWORD."""
     from qa.errors import ParlqaError
     from qa.models import ModelError
 

@@ -1,1 +1,1 @@
-"""The Gradio chat: ``ui.app.build_app`` and ``ui.app.launch``."""
+"""The Gradio chat (``ui.app.build_app``, ``ui.app.launch``) and the JSON HTTP API beside it (``ui.api``)."""

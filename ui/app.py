@@ -1,7 +1,8 @@
 """The Gradio chat: streamed, cited answers beside their sources, filters, examples and an ``/ask`` API.
 
 ``build_app(assistant)`` returns the ``gr.Blocks``; ``launch(settings)`` builds the assistant (indexing the
-default corpus on first use), then serves the page on 127.0.0.1 unless told otherwise.
+default corpus on first use), then serves the page, with the JSON HTTP API of ``ui.api`` beside it, on 127.0.0.1
+unless told otherwise.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from qa.assistant import Assistant  # noqa: E402
 from qa.errors import EmptyIndexError, IndexBusyError, ModelServerError, ParlqaError  # noqa: E402
 from qa.models import ModelError, installed_presets  # noqa: E402
 from qa.types import Answer, Citation  # noqa: E402
-from ui import render  # noqa: E402
+from ui import api, render  # noqa: E402
 from ui.forms import HOUSES, form_filters, json_filters  # noqa: E402
+from ui.generation import OneAtATime  # noqa: E402
 from ui.style import CSS, JS  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -304,10 +306,12 @@ def launch(
     quiet: bool = False,
     **launch_kwargs: Any,
 ) -> gr.Blocks:
-    """Build the assistant (indexing the default corpus if the index is empty), then serve the chat.
+    """Build the assistant (indexing the default corpus if the index is empty), then serve the chat and, beside it,
+    the JSON HTTP API under ``/api`` (``ui.api``; its page is ``/api/docs``).
 
     Binds ``host`` (loopback by default); ``share`` opens a public gradio.live link. A login is required when
-    ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD`` are set. With ``block=False`` it returns once serving.
+    ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD`` are set, for the chat and the API alike. With ``block=False`` it
+    returns once serving.
     """
     say = (lambda *_: None) if quiet else (lambda text: print(text, flush=True))
     auth = _auth(settings if assistant is None else assistant.settings)
@@ -332,8 +336,10 @@ def launch(
     if host not in ("127.0.0.1", "localhost", "::1") or share:
         where = "a public gradio.live link" if share else f"{host}"
         say(f"warning: the chat is reachable through {where}" + ("" if auth else " without a login"))
+    assistant = OneAtATime(assistant)  # the chat and the HTTP API answer one question at a time between them
     demo = build_app(assistant)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    app_kwargs = api.app_kwargs(api.router(assistant, auth), launch_kwargs.pop("app_kwargs", None))
     demo.launch(
         server_name=host,
         server_port=port,
@@ -348,6 +354,7 @@ def launch(
         theme=gr.themes.Default(primary_hue="indigo"),
         css=CSS,
         js=JS,
+        app_kwargs=app_kwargs,
         **launch_kwargs,
     )
     if not block:
