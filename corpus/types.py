@@ -11,6 +11,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 OPEN_PARLIAMENT_LICENCE = "Contains Parliamentary information licensed under the Open Parliament Licence v3.0."
+MYSOCIETY_SOURCE = "written_questions_commons"  # the shared Commons file, republished by mySociety
+MYSOCIETY_ATTRIBUTION = "UK Parliament / mySociety (CC-BY-4.0)."
+
+
+def licence_of(source: str | None) -> str:
+    """The attribution a reuse of a record read from ``source`` must carry."""
+    if source and MYSOCIETY_SOURCE in source:
+        return f"{OPEN_PARLIAMENT_LICENCE} {MYSOCIETY_ATTRIBUTION}"
+    return OPEN_PARLIAMENT_LICENCE
 
 
 class DocumentKind(StrEnum):

@@ -1,4 +1,4 @@
-"""The ``parlqa`` command line: index, stats, ask, chat, eval and serve-model."""
+"""The ``parlqa`` command line: index, stats, ask, search, timeline, chat, eval and serve-model."""
 
 from __future__ import annotations
 
@@ -365,3 +365,180 @@ def serve_model(
 
 if __name__ == "__main__":
     app()
+
+
+# research tools ---------------------------------------------------------------------------------------------
+Since = Annotated[str | None, typer.Option(help="Only records dated on or after this day (YYYY-MM-DD).")]
+Until = Annotated[str | None, typer.Option(help="Only records dated on or before this day (YYYY-MM-DD).")]
+Department = Annotated[str | None, typer.Option(help="Answering department contains this text.")]
+Answerer = Annotated[str | None, typer.Option(help="Answering member's name contains this text.")]
+Asker = Annotated[str | None, typer.Option(help="Asking member's name contains this text.")]
+HouseOption = Annotated[str | None, typer.Option(help="Commons or Lords.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")]
+
+
+def _research_filters(since, until, department, answerer, asker, house):
+    from pydantic import ValidationError
+
+    from qa.types import Filters
+
+    try:
+        filters = Filters(
+            since=since,
+            until=until,
+            department=department,
+            answerer=answerer,
+            asker=asker,
+            house=house.title() if house else None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"--{first['loc'][0]}: {first['msg']}") from None
+    if filters.since and filters.until and filters.since > filters.until:
+        raise _fail(f"--since ({filters.since}) is after --until ({filters.until})")
+    return None if filters.is_empty() else filters
+
+
+def _open_assistant(data_dir: Path | None):
+    from index.store import StoreUnavailableError
+    from qa.assistant import Assistant
+    from qa.errors import ParlqaError
+
+    try:
+        return Assistant(_settings(data_dir))
+    except (ParlqaError, StoreUnavailableError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        console.file.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    err.print(f"[dim]written to {escape(str(output))}[/dim]")
+
+
+def _marked(text: str, spans) -> str:
+    """Rich markup of ``text`` with the spans in bold (the text itself escaped)."""
+    out, last = [], 0
+    for span in spans:
+        out += [escape(text[last : span.start]), f"[bold yellow]{escape(text[span.start : span.end])}[/bold yellow]"]
+        last = span.end
+    return "".join([*out, escape(text[last:])])
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words every answer must hold; "quoted phrases"; or a UIN.')] = "",
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    answerer: Answerer = None,
+    asker: Asker = None,
+    house: HouseOption = None,
+    sort: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
+    limit: Annotated[int, typer.Option(help="Results per page.")] = 20,
+    page: Annotated[int, typer.Option(help="Page of results.")] = 1,
+    output_format: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
+    output: Output = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List every answer that holds the query's words, with who asked and answered, dates and links."""
+    from qa.export import FORMATS, export_search
+
+    if output_format not in ("table", *FORMATS):
+        raise _fail(f"--format must be table, {', '.join(FORMATS)}, not {output_format!r}")
+    filters = _research_filters(since, until, department, answerer, asker, house)
+    bot = _open_assistant(data_dir)
+    try:
+        found = bot.search(query, filters, sort=sort, page=page, page_size=limit)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if output_format != "table":
+        _emit(export_search(found, output_format), output)
+        return
+    shown = f"{(found.page - 1) * found.page_size + 1}–{(found.page - 1) * found.page_size + len(found.results)}"
+    err.print(
+        f"[bold]{found.total}[/bold] answers" + (f"; {shown} shown, {found.sort} first" if found.results else ""),
+        highlight=False,
+    )
+    table = Table(show_lines=True)
+    for column in ("date", "answer", "snippet"):
+        table.add_column(column, overflow="fold")
+    for r in found.results:
+        who = " · ".join(p for p in (r.answered_by, r.department) if p)
+        head = f"[bold]{escape(r.title)}[/bold]\n{escape(who)}" + (
+            f"\nasked by {escape(r.asked_by)}" if r.asked_by else ""
+        )
+        link = f"\n[dim]{escape(r.url or r.doc_id)}[/dim]"
+        table.add_row(f"{r.dated:%d %b %Y}" if r.dated else "undated", head + link, _marked(r.snippet, r.highlights))
+    if output is not None:
+        _emit(export_search(found, "md"), output)
+        return
+    console.print(table)
+    for name in ("department", "answerer", "year"):
+        counts = getattr(found.facets, name)[:6]
+        if counts:
+            err.print(f"[dim]{name}: " + escape(", ".join(f"{c.value} ({c.count})" for c in counts)) + "[/dim]")
+
+
+@app.command()
+def timeline(
+    subject: Annotated[str, typer.Argument(help='What was said about: words, or a "quoted phrase".')],
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    answerer: Answerer = None,
+    asker: Asker = None,
+    house: HouseOption = None,
+    limit: Annotated[int, typer.Option(help="Most relevant answers placed on the timeline.")] = 200,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Add a checked summary of how the position changed.")
+    ] = False,
+    model: Annotated[str | None, typer.Option(help="Model for the summary (preset or GGUF path).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
+    output: Output = None,
+    data_dir: DataDir = None,
+) -> None:
+    """What has been said about a subject, month by month, each answer's best sentence quoted and linked."""
+    from qa.export import FORMATS, export_timeline
+    from qa.models import ModelError
+
+    if output_format not in ("table", *FORMATS):
+        raise _fail(f"--format must be table, {', '.join(FORMATS)}, not {output_format!r}")
+    filters = _research_filters(since, until, department, answerer, asker, house)
+    bot = _open_assistant(data_dir)
+    try:
+        found = bot.timeline(subject, filters, limit=limit, summary=summary, model=model)
+    except (ModelError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if output_format != "table" or output is not None:
+        _emit(export_timeline(found, "md" if output_format == "table" else output_format), output)
+        return
+    err.print(
+        f"[bold]{found.total}[/bold] dated answers, {found.shown} shown"
+        + (f"; {found.undated} undated left out" if found.undated else ""),
+        highlight=False,
+    )
+    peak = max((c.count for c in found.chart), default=0)
+    marks = {m.month: m.label for m in found.marks}
+    for bar in found.chart:
+        width = round(30 * bar.count / peak) if peak else 0
+        note = f"  ← {marks[bar.month]}" if bar.month in marks else ""
+        console.print(
+            f"{bar.month} {'█' * width}{' ' if width else ''}{bar.count}{note}", highlight=False, markup=False
+        )
+    if found.summary is not None:
+        console.print("\n[bold]How the position changed[/bold]")
+        console.print(found.summary.text or "No summary the answers support.", highlight=False, markup=False)
+        _print_sources(found.summary.citations)
+    for month in found.months:
+        console.print(f"\n[bold]{escape(month.label)}[/bold]")
+        for e in month.entries:
+            who = ", ".join(p for p in (e.answered_by, e.department) if p) or "answer"
+            console.print(f"  {e.dated:%d %b %Y} — {who}", highlight=False, markup=False)
+            console.print(f"    “{e.quote}”", highlight=False, markup=False, style="italic")
+            console.print(f"    {e.url or e.doc_id}", highlight=False, markup=False, style="dim")

@@ -7,6 +7,7 @@ local model → verification of every sentence's facts → citations.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -24,14 +25,15 @@ from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa import prompts
-from qa.citations import make_citation, parse_markers
-from qa.context import Passage, SentenceVectors, SourceSentence, build_passages, instant_extract, sources_text
+from qa.citations import compose, make_citation, parse_markers
+from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError, IndexBusy
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
 from qa.search import DocumentSearch
+from qa.timeline import DEFAULT_LIMIT, build_timeline, entry_hit, summarise, summary_entries
 from qa.types import (
     Answer,
     AnswerSentence,
@@ -43,12 +45,14 @@ from qa.types import (
     SearchPage,
     SearchSort,
     StreamEvent,
+    Timeline,
     Understanding,
 )
-from qa.verify import DECLINED, VerifiedSentence, verify
+from qa.verify import DECLINED, verify
 
 History = Sequence[dict] | Sequence[tuple[str, str]] | None
 
+log = logging.getLogger(__name__)
 ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
     [("system", prompts.ANSWER_SYSTEM_PROMPT), ("human", prompts.ANSWER_USER_PROMPT)]
 )
@@ -212,6 +216,30 @@ class Assistant:
         under ``filters``; one page of them, sorted, with the total and facet counts of all (no model call).
         An empty query lists everything the filters let through, newest first."""
         return self.documents.search(query, _filters(filters), sort, page, page_size)
+
+    def timeline(
+        self,
+        query: str,
+        filters: Filters | dict | None = None,
+        limit: int = DEFAULT_LIMIT,
+        summary: bool = False,
+        model: str | None = None,
+    ) -> Timeline:
+        """The dated answers about ``query`` by month, oldest first, with a chart of answers per month (the July
+        2024 change of government marked where the range spans it); with ``summary``, 2–4 checked sentences on
+        how the position changed, each citing the dated answers it rests on."""
+        if not (query or "").strip():
+            raise ValueError("the subject is empty")
+        table = self.documents.table()
+        found = build_timeline(table, query.strip(), _filters(filters), limit)
+        if summary and found.shown:
+            started = time.perf_counter()
+            entries = summary_entries(found)
+            hits = [entry_hit(table, e) for e in entries]
+            name = model or self.settings.model
+            found.summary = summarise(query.strip(), entries, hits, self.sentence_vectors, self.chat_model(name), name)
+            log.info("timeline summary in %.1f s", time.perf_counter() - started)
+        return found
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         """The whole indexed document ``doc_id`` (question, answer and fields), or None when it is not indexed."""
@@ -483,28 +511,6 @@ class Assistant:
             model=model,
             timings=timings,
         )
-
-
-def compose(sentences: list[VerifiedSentence], passages: list[Passage]) -> tuple[str, list[Citation]]:
-    """The answer text with its [n] markers (n = source number), and one citation per cited source quoting the
-    sentences that support the answer."""
-    by_marker = {p.marker: p for p in passages}
-    support: dict[int, list[SourceSentence]] = {}
-    for verified in sentences:
-        for marker, quotes in verified.quotes.items():
-            chosen = support.setdefault(marker, [])
-            chosen.extend(q for q in quotes if all(q.quote.start != c.quote.start for c in chosen))
-    cited = sorted({m for v in sentences for m in v.sentence.markers})
-    citations = [make_citation(m, by_marker[m], support.get(m) or None) for m in cited]
-    parts = []
-    for verified in sentences:
-        text = verified.sentence.text.rstrip()
-        tail = "".join(f"[{m}]" for m in verified.sentence.markers)
-        if tail:
-            end = text[-1] if text and text[-1] in ".!?" else ""
-            text = f"{text[:-1] if end else text} {tail}{end}"
-        parts.append(text)
-    return " ".join(parts), citations
 
 
 def _filters(value: Filters | dict | None) -> Filters | None:

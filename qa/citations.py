@@ -8,6 +8,7 @@ from datetime import date
 from qa.context import Passage, SourceSentence
 from qa.sentences import split_sentences
 from qa.types import Citation, Quote
+from qa.verify import VerifiedSentence
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "[1, 2]" and "[1][2]" both cite two sources; "(1)" or "Source 1" are not markers.
@@ -62,6 +63,7 @@ def make_citation(marker: int, passage: Passage, supporting: list[SourceSentence
         house=meta.get("house"),
         asked_by=meta.get("asker"),
         answered_by=meta.get("answerer"),
+        answerer_party=meta.get("answerer_party"),
         department=meta.get("department"),
         date_asked=_date(meta.get("date_asked")),
         date_answered=_date(meta.get("date_answered")),
@@ -74,3 +76,25 @@ def make_citation(marker: int, passage: Passage, supporting: list[SourceSentence
         score=passage.hit.score,
         duplicates=list(passage.hit.duplicates),
     )
+
+
+def compose(sentences: list[VerifiedSentence], passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """The answer text with its [n] markers (n = source number), and one citation per cited source quoting the
+    sentences that support the answer."""
+    by_marker = {p.marker: p for p in passages}
+    support: dict[int, list[SourceSentence]] = {}
+    for verified in sentences:
+        for marker, quotes in verified.quotes.items():
+            chosen = support.setdefault(marker, [])
+            chosen.extend(q for q in quotes if all(q.quote.start != c.quote.start for c in chosen))
+    cited = sorted({m for v in sentences for m in v.sentence.markers})
+    citations = [make_citation(m, by_marker[m], support.get(m) or None) for m in cited]
+    parts = []
+    for verified in sentences:
+        text = verified.sentence.text.rstrip()
+        tail = "".join(f"[{m}]" for m in verified.sentence.markers)
+        if tail:
+            end = text[-1] if text and text[-1] in ".!?" else ""
+            text = f"{text[:-1] if end else text} {tail}{end}"
+        parts.append(text)
+    return " ".join(parts), citations

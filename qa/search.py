@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.types import OPEN_PARLIAMENT_LICENCE
 from index.lexical import LexicalIndex, stem_words, tokenize_words
 from qa.filters import lexical_mask
 from qa.sentences import split_sentences
@@ -39,20 +38,11 @@ FACET_LIMIT = 30  # values listed per facet (the largest); the rest are summed i
 SNIPPET_CHARS = 300  # longest snippet: about two lines of the results list
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _UIN = re.compile(r"^\s*(?:uin\s*:?\s*)?((?:hl)?\s?\d{1,7})\s*$", re.IGNORECASE)
-_WORD = re.compile(r"\w+(?:['’]\w+)?")
+WORD = re.compile(r"\w+(?:['’]\w+)?")
 _SPACE = re.compile(r"\s+")
-MYSOCIETY_SOURCE = "written_questions_commons"  # the shared Commons file, republished by mySociety
-MYSOCIETY_ATTRIBUTION = "UK Parliament / mySociety (CC-BY-4.0)."
 
 
-def licence_of(source: str | None) -> str:
-    """The attribution a reuse of this record must carry."""
-    if source and MYSOCIETY_SOURCE in source:
-        return f"{OPEN_PARLIAMENT_LICENCE} {MYSOCIETY_ATTRIBUTION}"
-    return OPEN_PARLIAMENT_LICENCE
-
-
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, one kind of apostrophe, single spaces: how phrases are compared."""
     return _SPACE.sub(" ", text.lower().replace("’", "'").replace("‘", "'")).strip()
 
@@ -71,7 +61,7 @@ class ParsedQuery:
         uin = _UIN.match(query)
         if uin:
             return cls(words=query, uin=uin.group(1).replace(" ", "").upper())
-        phrases = tuple(_fold(a or b) for a, b in _QUOTED.findall(query) if (a or b).strip())
+        phrases = tuple(fold(a or b) for a, b in _QUOTED.findall(query) if (a or b).strip())
         return cls(words=_QUOTED.sub(" ", query).strip(), phrases=phrases)
 
     @property
@@ -172,7 +162,6 @@ class DocumentTable:
             question=self.question_of(doc),
             answer=answer,
             source=meta.get("source"),
-            licence=licence_of(meta.get("source")),
         )
 
 
@@ -254,22 +243,24 @@ def match(table: DocumentTable, query: str, filters: Filters | None = None) -> M
     if parsed.phrases and matched.any():
         cols = lexical.columns
         for doc in np.flatnonzero(matched):
-            texts = [_fold(cols.texts[r]) for r in table.rows[doc]]
+            texts = [fold(cols.texts[r]) for r in table.rows[doc]]
             if not all(any(p in t for t in texts) for p in parsed.phrases):
                 matched[doc] = False
     return Matches(table, matched, scores, stems, parsed)
 
 
-def snippet(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> tuple[str, list[Span]]:
-    """The sentence of ``text`` holding most of the query's words (cut to ``SNIPPET_CHARS``), and their spans."""
+def snippet(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> tuple[str, list[Span], int]:
+    """The sentence of ``text`` holding most of the query's words (cut to ``SNIPPET_CHARS``), their spans, and
+    how many of the words and phrases it holds."""
     spans = split_sentences(text) or [(0, len(text))]
 
     def hits(start: int, end: int) -> int:
         piece = text[start:end]
-        found = {s for s in stem_words(_WORD.findall(piece.lower())) if s in stems}
-        return len(found) + 2 * sum(p in _fold(piece) for p in phrases)
+        found = {s for s in stem_words(WORD.findall(piece.lower())) if s in stems}
+        return len(found) + 2 * sum(p in fold(piece) for p in phrases)
 
     start, end = max(spans, key=lambda span: (hits(*span), -span[0]))
+    held = hits(start, end)
     marks = _marks(text[start:end], stems, phrases)
     if end - start > SNIPPET_CHARS:  # a long sentence: the part around its first marked word
         first = marks[0].start if marks else 0
@@ -283,14 +274,14 @@ def snippet(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> tuple
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     shown = prefix + piece + suffix
-    return shown, _marks(shown, stems, phrases)
+    return shown, _marks(shown, stems, phrases), held
 
 
 def _marks(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> list[Span]:
     """Spans of ``text``'s words whose stem is one of ``stems``, and of the phrases, merged and in order."""
     found: list[tuple[int, int]] = []
     if stems:
-        words = list(_WORD.finditer(text))
+        words = list(WORD.finditer(text))
         for word, stem in zip(words, stem_words([w.group().lower() for w in words]), strict=True):
             if stem in stems:
                 found.append(word.span())
@@ -358,13 +349,15 @@ class DocumentSearch:
         row = found.best_row(doc)
         cols = table.lexical.columns
         body = cols.texts[row][int(cols.metadata[row].get("header_chars", 0)) :]
-        text, marks = snippet(body, found.stems, found.parsed.phrases)
-        if not marks and (found.stems or found.parsed.phrases):  # the words are in the question, not the answer
-            asked = table.question_of(doc)
-            if asked:
-                text, marks = (text, marks) if not (q := snippet(asked, found.stems, found.parsed.phrases))[1] else q
+        text, marks, held = snippet(body, found.stems, found.parsed.phrases)
+        asked = table.question_of(doc)
+        if asked and (found.stems or found.parsed.phrases):  # the question, when it holds more of the words
+            from_question = snippet(asked, found.stems, found.parsed.phrases)
+            if from_question[2] > held:
+                text, marks, held = from_question
         return SearchResult(
             **RecordFields.fields_of(table.metadata(doc)),
+            question=table.question_of(doc),
             snippet=text,
             highlights=marks,
             score=float(found.scores[doc]),

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corpus.types import DocumentKind, House
+from corpus.types import DocumentKind, House, licence_of
 
 
 class Filters(BaseModel):
@@ -136,6 +136,7 @@ class Citation(BaseModel):
     house: str | None = None
     asked_by: str | None = None
     answered_by: str | None = None
+    answerer_party: str | None = None
     department: str | None = None
     date_asked: date | None = None
     date_answered: date | None = None
@@ -238,6 +239,8 @@ class RecordFields(BaseModel):
     date_asked: date | None = None
     date_answered: date | None = None
     url: str | None = None
+    question: str | None = Field(None, description="The question asked (shortened, ending '…', for long ones).")
+    licence: str = Field("", description="The attribution a reuse must carry.")
 
     @classmethod
     def fields_of(cls, metadata: dict) -> dict:
@@ -256,6 +259,7 @@ class RecordFields(BaseModel):
             "date_asked": _iso_date(metadata.get("date_asked")),
             "date_answered": _iso_date(metadata.get("date_answered")),
             "url": metadata.get("url"),
+            "licence": licence_of(metadata.get("source")),
         }
 
     @property
@@ -318,10 +322,8 @@ class SearchPage(BaseModel):
 class DocumentRecord(RecordFields):
     """A whole document as indexed: its fields, question and answer text."""
 
-    question: str | None = None
     answer: str = ""
     source: str | None = None
-    licence: str = ""
 
 
 class TimelineEntry(RecordFields):
