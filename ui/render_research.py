@@ -7,6 +7,7 @@ of a snippet are wrapped in ``<mark>`` from their offsets, the text around and i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -71,7 +72,7 @@ def record_fields_html(record: RecordFields) -> str:
             _field("Department", inert(record.department or "")),
             _field("Asked", inert(long_date(record.date_asked))),
             _field("Answered", inert(long_date(record.date_answered))),
-            _field("Question", inert(record.uin or "")),
+            _field("Number", inert(record.uin or "")),
         )
     )
     return f'<dl class="pq-fields">{fields}</dl>' if fields else ""
@@ -94,10 +95,11 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{inert(line.strip())}</p>" for line in (text or "").splitlines() if line.strip())
 
 
-def document_html(document: DocumentRecord) -> str:
-    """A whole record: the question asked, the full answer, its official link and its licence."""
+def document_html(document: DocumentRecord, shown_question: str | None = None) -> str:
+    """A whole record: the question asked (unless it is ``shown_question``, shown already), the full answer, its
+    official link and its licence."""
     parts = []
-    if document.question:
+    if document.question and document.question != shown_question:
         asked = _paragraphs(document.question)
         parts.append(f'<div class="pq-label">Question</div><div class="pq-doc-question">{asked}</div>')
     answer = _paragraphs(document.answer)
@@ -124,8 +126,14 @@ def result_html(result: SearchResult, document: DocumentRecord | None = None) ->
     the whole answer with its official link behind a click."""
     when = long_date(result.dated)
     snippet = marked(result.snippet, result.highlights)
+    asked = (
+        f'<div class="pq-asked"><span class="pq-label">Question</span> {inert(result.question)}</div>'
+        if result.question
+        else ""
+    )
     full = (
-        f'<details class="pq-full"><summary>Read the full answer</summary>{document_html(document)}</details>'
+        '<details class="pq-full"><summary>Read the full answer</summary>'
+        f"{document_html(document, result.question)}</details>"
         if document is not None
         else f'<div class="pq-doc-foot">{official_link(result.url)}</div>'
     )
@@ -133,7 +141,7 @@ def result_html(result: SearchResult, document: DocumentRecord | None = None) ->
         f'<article class="pq-card pq-result" data-doc-id="{inert(result.doc_id)}">'
         f"<header><h4>{inert(result.title)}</h4>"
         f"{f'<span class=pq-date>{inert(when)}</span>' if when else ''}</header>"
-        f"{_tags(result)}{record_fields_html(result)}"
+        f"{_tags(result)}{record_fields_html(result)}{asked}"
         f'<blockquote class="pq-snippet">{snippet}</blockquote>{full}</article>'
     )
 
@@ -196,7 +204,7 @@ def chart_svg(chart: Sequence[MonthCount], marks: Sequence[ChartMark] = ()) -> s
         f'<text class="pq-tick" x="{left - 6}" y="{head + 4}" text-anchor="end">{top}</text>',
         f'<text class="pq-tick" x="{left - 6}" y="{base}" text-anchor="end">0</text>',
     ]
-    label_every = max(1, round(n / 12))
+    ticks = _ticks([c.month for c in chart], gap=math.ceil(60 / step))
     for i, c in enumerate(chart):
         x = left + i * step + (step - bar) / 2
         h = CHART_HEIGHT * c.count / top
@@ -205,11 +213,10 @@ def chart_svg(chart: Sequence[MonthCount], marks: Sequence[ChartMark] = ()) -> s
             f'<rect class="pq-bar" data-month="{inert(c.month)}" x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" '
             f'height="{h:.1f}"><title>{inert(label)}: {plural(c.count, "answer")}</title></rect>'
         )
-        if i % label_every == 0 or i == n - 1 and n > 1 and (n - 1) % label_every >= label_every / 2:
+        if i in ticks:
             cx = left + i * step + step / 2
             parts.append(
-                f'<text class="pq-tick" x="{cx:.1f}" y="{base + 14}" text-anchor="middle">'
-                f"{inert(month_label(c.month, short=True))}</text>"
+                f'<text class="pq-tick" x="{cx:.1f}" y="{base + 14}" text-anchor="middle">{inert(ticks[i])}</text>'
             )
     for mark in marks:
         if mark.month not in index:
@@ -232,17 +239,33 @@ def chart_svg(chart: Sequence[MonthCount], marks: Sequence[ChartMark] = ()) -> s
     )
 
 
+def _ticks(months: Sequence[str], gap: int = 1, most: int = 14) -> dict[int, str]:
+    """Which bars get a label under the axis, and what: every month for a short range ('Jul 2024'), else the
+    Januaries as years ('2024'), every second or fifth year when there are many; the first bar too, with its month,
+    when the first label is ``gap`` bars or more from it."""
+    n = len(months)
+    if n <= most:
+        return {i: month_label(m, short=True) for i, m in enumerate(months)}
+    januaries = [i for i, m in enumerate(months) if m.endswith("-01")]
+    every = next((k for k in (1, 2, 5, 10, 20, 50) if len(januaries) / k <= most), 100)
+    ticks = {i: months[i][:4] for i in januaries if int(months[i][:4]) % every == 0}
+    if not ticks or min(ticks) >= gap:
+        ticks[0] = month_label(months[0], short=True)
+    return ticks
+
+
 def timeline_entry_html(entry: TimelineEntry) -> str:
     """One dated answer: the date, who answered, the quoted sentence and its link."""
     who = _person(entry.answered_by, entry.answerer_party) or '<span class="pq-muted">Answerer not recorded</span>'
     dept = f' <span class="pq-muted">· {inert(entry.department)}</span>' if entry.department else ""
     quote = f'<blockquote class="pq-quote">“{inert(entry.quote)}”</blockquote>' if entry.quote else ""
+    link = f'<div class="pq-entry-link">{official_link(entry.url)}</div>' if safe_url(entry.url) else ""
     return (
         f'<li class="pq-entry" data-doc-id="{inert(entry.doc_id)}">'
         f'<div class="pq-entry-head"><span class="pq-date">{inert(long_date(entry.dated))}</span> '
         f'<span class="pq-who">{who}</span>{dept}</div>'
         f'<div class="pq-entry-title">{inert(entry.title)}</div>{quote}'
-        f'<div class="pq-entry-link">{official_link(entry.url)}</div></li>'
+        f"{link}</li>"
     )
 
 

@@ -71,13 +71,14 @@ def _downloads(make: Callable[[str], str] | None, stem: str) -> list:
 def _download_buttons(prefix: str) -> list[gr.DownloadButton]:
     return [
         gr.DownloadButton(
-            label,
+            f"Download {label}",
             value=None,
             interactive=False,
             size="sm",
             variant="secondary",
             elem_id=f"{prefix}-{fmt}",
-            min_width=80,
+            scale=0,
+            min_width=150,
             elem_classes=["pq-download"],
         )
         for fmt, label in FORMATS
@@ -166,7 +167,7 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
             *_downloads(export if found.total else None, "parlqa-search"),
         )
 
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_classes=["pq-query-row"]):
         query = gr.Textbox(
             show_label=False,
             placeholder='Search the answers: words, "a phrase", or a question number',
@@ -176,7 +177,9 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
             submit_btn="Search",
             elem_id="pq-search-query",
         )
-        sort = gr.Radio(list(SORTS), value="Most relevant", label="Sort", scale=2, elem_id="pq-search-sort")
+        sort = gr.Dropdown(
+            list(SORTS), value="Most relevant", show_label=False, scale=1, min_width=160, elem_id="pq-search-sort"
+        )
     with gr.Accordion("Filters", open=False, elem_id="pq-search-filters"):
         since, until, department, answerer, asker, house = _filter_boxes("pq-search")
         clear = gr.Button("Clear filters", size="sm", variant="secondary", elem_id="pq-search-clear")
@@ -195,11 +198,14 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
         with gr.Column(scale=3, min_width=420):
             with gr.Row(equal_height=True, elem_id="pq-search-bar"):
                 summary = gr.HTML("", elem_id="pq-search-summary", js_on_load=None)
-                prev_btn = gr.Button("‹ Previous", size="sm", interactive=False, elem_id="pq-search-prev", min_width=90)
-                next_btn = gr.Button("Next ›", size="sm", interactive=False, elem_id="pq-search-next", min_width=90)
+                prev_btn = gr.Button(
+                    "‹ Previous", size="sm", interactive=False, scale=0, min_width=100, elem_id="pq-search-prev"
+                )
+                next_btn = gr.Button(
+                    "Next ›", size="sm", interactive=False, scale=0, min_width=100, elem_id="pq-search-next"
+                )
             results = gr.HTML(render_research.results_html(None), elem_id="pq-search-results", js_on_load=None)
-            with gr.Row(elem_id="pq-search-downloads"):
-                gr.HTML('<span class="pq-muted">Download these results:</span>', js_on_load=None)
+            with gr.Row(elem_id="pq-search-downloads", elem_classes=["pq-downloads"]):
                 downloads = _download_buttons("pq-search-export")
 
     fields = [since, until, department, answerer, asker, house]
@@ -256,11 +262,11 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
             filters = form_filters(since, until, department, answerer, house, asker)
             found: Timeline = get().timeline(subject or "", filters=filters, limit=TIMELINE_LIMIT)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notice
-            return _problem(exc), "", None, *_downloads(None, "")
+            return _problem(exc), gr.HTML("", visible=False), None, *_downloads(None, "")
         pending = render_research.summary_html(None, pending=True) if summarise and found.shown else ""
         return (
             render_research.timeline_html(found),
-            pending,
+            gr.HTML(pending, visible=bool(pending)),
             found.model_dump(mode="json"),
             *_timeline_downloads(found),
         )
@@ -275,9 +281,9 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notice
             return _problem(exc), *[gr.skip() for _ in FORMATS]
-        return render_research.summary_html(found.summary), *_timeline_downloads(found)
+        return gr.HTML(render_research.summary_html(found.summary), visible=True), *_timeline_downloads(found)
 
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_classes=["pq-query-row"]):
         subject = gr.Textbox(
             show_label=False,
             placeholder="A subject, e.g. early intervention",
@@ -296,10 +302,9 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
     with gr.Accordion("Filters", open=False, elem_id="pq-timeline-filters"):
         fields = list(_filter_boxes("pq-timeline"))
     shown = gr.State(None)
-    summary = gr.HTML("", elem_id="pq-timeline-summary", js_on_load=None)
+    summary = gr.HTML("", visible=False, elem_id="pq-timeline-summary", js_on_load=None)
     timeline = gr.HTML(render_research.timeline_html(None), elem_id="pq-timeline", js_on_load=None)
-    with gr.Row(elem_id="pq-timeline-downloads"):
-        gr.HTML('<span class="pq-muted">Download this timeline:</span>', js_on_load=None)
+    with gr.Row(elem_id="pq-timeline-downloads", elem_classes=["pq-downloads"]):
         downloads = _download_buttons("pq-timeline-export")
 
     inputs = [subject, *fields, summarise]
@@ -335,8 +340,7 @@ def _timeline_downloads(found: Timeline) -> list:
 
 def chat_exports() -> tuple[list[gr.DownloadButton], gr.Textbox]:
     """The chat's downloads of its last answer and its box of quotations, one per cited source."""
-    with gr.Row(elem_id="pq-chat-downloads"):
-        gr.HTML('<span class="pq-muted">Download the last answer:</span>', js_on_load=None)
+    with gr.Row(elem_id="pq-chat-downloads", elem_classes=["pq-downloads"]):
         buttons = _download_buttons("pq-chat-export")
     quotes = gr.Textbox(
         label="Its sources as quotations, each with its full reference",

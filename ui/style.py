@@ -56,6 +56,8 @@ a.pq-cite:hover { text-decoration: underline; }
 .pq-date { flex: none; font-size: 0.85rem; opacity: 0.75; white-space: nowrap; }
 .pq-snippet { font-size: 0.9rem; margin: 6px 0; padding: 4px 10px; border-left: 3px solid var(--color-accent); }
 .pq-snippet mark, .pq-doc mark { background: #fde68a; color: #111; padding: 0 1px; }
+.pq-asked { font-size: 0.85rem; margin: 4px 0; }
+.pq-asked .pq-label { font-style: normal; margin-right: 4px; }
 .pq-full > summary { cursor: pointer; font-size: 0.9rem; color: var(--color-accent); }
 .pq-doc { margin-top: 6px; font-size: 0.9rem; line-height: 1.5; }
 .pq-doc p { margin: 0 0 6px 0; }
@@ -82,11 +84,13 @@ a.pq-cite:hover { text-decoration: underline; }
 .pq-entry-head { font-size: 0.9rem; }
 .pq-entry-head .pq-date { font-weight: 600; opacity: 1; }
 .pq-entry-title { font-size: 0.85rem; opacity: 0.8; }
-.pq-quote { margin: 4px 0; font-size: 0.95rem; }
+.pq-quote { margin: 4px 0 !important; padding: 2px 10px !important; font-size: 0.95rem; }
 .pq-entry-link { font-size: 0.85rem; }
 .pq-summary { margin: 0 0 8px 0; }
 .pq-summary-sources { margin-top: 8px; }
+.pq-downloads { justify-content: flex-end; gap: 8px !important; }
 .pq-download { flex-grow: 0 !important; }
+.pq-query-row { align-items: center; }
 @keyframes pq-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); } 100% { box-shadow: 0 0 0 0 transparent; } }
 """
 
