@@ -125,6 +125,7 @@ def result_html(result: SearchResult, document: DocumentRecord | None = None) ->
     """One result: title, tags, who asked and answered, the date, the snippet with its matched words marked, and
     the whole answer with its official link behind a click."""
     when = long_date(result.dated)
+    dated = f'<span class="pq-date">{inert(when)}</span>' if when else ""
     snippet = marked(result.snippet, result.highlights)
     asked = (
         f'<div class="pq-asked"><span class="pq-label">Question</span> {inert(result.question)}</div>'
@@ -140,7 +141,7 @@ def result_html(result: SearchResult, document: DocumentRecord | None = None) ->
     return (
         f'<article class="pq-card pq-result" data-doc-id="{inert(result.doc_id)}">'
         f"<header><h4>{inert(result.title)}</h4>"
-        f"{f'<span class=pq-date>{inert(when)}</span>' if when else ''}</header>"
+        f"{dated}</header>"
         f"{_tags(result)}{record_fields_html(result)}{asked}"
         f'<blockquote class="pq-snippet">{snippet}</blockquote>{full}</article>'
     )
