@@ -197,6 +197,8 @@ def test_summary_cites_its_own_source_cards():
     assert "&lt;em&gt;changed&lt;/em&gt;" in out and "&lt;b&gt;T&lt;/b&gt;" in out
     assert "pq-refusal" in rr.summary_html(TimelineSummary(refused=True))
     assert rr.summary_html(None) == "" and "Summarising" in rr.summary_html(None, pending=True)
+    placed = rr.timeline_html(_timeline(), out)
+    assert placed.index("<svg") < placed.index('class="pq-summary"') < placed.index('class="pq-month"')
 
 
 def test_answer_exports_and_quotations():
@@ -364,12 +366,16 @@ def test_timeline_tab_shows_chart_and_months(chromium, research_app, tmp_path):
 
     page.locator("#pq-timeline-summarise").get_by_text("Summarise").click()
     box.press("Enter")
-    page.wait_for_selector(
-        "#pq-timeline-summary .pq-summary .pq-answer, #pq-timeline-summary .pq-refusal", timeout=300_000
-    )
-    summary = page.locator("#pq-timeline-summary")
+    page.wait_for_selector("#pq-timeline .pq-summary .pq-answer, #pq-timeline .pq-summary .pq-refusal", timeout=300_000)
+    summary = page.locator("#pq-timeline .pq-summary")
+    assert page.locator("#pq-timeline svg").count() == 1 and page.locator("#pq-timeline .pq-month").count() == 4
     if summary.locator(".pq-refusal").count() == 0:  # the tiny model may write nothing the answers state
-        assert summary.locator("a.pq-cite").count() >= 1 and summary.locator(".pq-card").count() >= 1
+        marker = summary.locator("a.pq-cite").first
+        card = page.locator(f"#pq-timeline {marker.get_attribute('href')}")
+        assert not card.is_visible()  # the cited answers are folded away until a marker is clicked
+        marker.click()
+        card.wait_for(state="visible", timeout=5_000)
+        assert card.locator("mark").count() >= 1
     page.close()
 
 

@@ -270,8 +270,9 @@ def timeline_entry_html(entry: TimelineEntry) -> str:
     )
 
 
-def timeline_html(timeline: Timeline | None) -> str:
-    """The chart of answers per month above the months, each with its answers, oldest first."""
+def timeline_html(timeline: Timeline | None, summary: str = "") -> str:
+    """The chart of answers per month, then ``summary`` (the HTML of ``summary_html``), then the months, each with
+    its answers, oldest first."""
     if timeline is None:
         return (
             '<div class="pq-timeline"><p class="pq-muted">Enter a subject to see how the answers about it '
@@ -294,7 +295,7 @@ def timeline_html(timeline: Timeline | None) -> str:
     )
     return (
         f'<div class="pq-timeline"><p class="pq-muted pq-timeline-head">{head}</p>'
-        f"{chart_svg(timeline.chart, timeline.marks)}{months}</div>"
+        f"{chart_svg(timeline.chart, timeline.marks)}{summary}{months}</div>"
     )
 
 
@@ -320,7 +321,8 @@ def summary_html(summary: TimelineSummary | None, pending: bool = False) -> str:
     return (
         f'<div class="pq-summary"><div class="pq-label">How the position changed</div>'
         f'<div class="pq-answer">{body}</div>{dropped}{model}'
-        f'<div class="pq-summary-sources"><div class="pq-label">Its sources</div>{cards}</div></div>'
+        f'<details class="pq-summary-sources"><summary>The answers it cites ({len(summary.citations)})</summary>'
+        f"{cards}</details></div>"
     )
 
 

@@ -262,17 +262,12 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
             filters = form_filters(since, until, department, answerer, house, asker)
             found: Timeline = get().timeline(subject or "", filters=filters, limit=TIMELINE_LIMIT)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notice
-            return _problem(exc), gr.HTML("", visible=False), None, *_downloads(None, "")
+            return _problem(exc), False, *_downloads(None, "")
         pending = render_research.summary_html(None, pending=True) if summarise and found.shown else ""
-        return (
-            render_research.timeline_html(found),
-            gr.HTML(pending, visible=bool(pending)),
-            found.model_dump(mode="json"),
-            *_timeline_downloads(found),
-        )
+        return render_research.timeline_html(found, pending), bool(pending), *_timeline_downloads(found)
 
-    def summarise_it(subject, since, until, department, answerer, asker, house, summarise, shown) -> tuple:
-        if not summarise or not shown or not shown.get("shown"):
+    def summarise_it(subject, since, until, department, answerer, asker, house, summarise, wanted) -> tuple:
+        if not wanted:
             return gr.skip(), *[gr.skip() for _ in FORMATS]
         try:
             filters = form_filters(since, until, department, answerer, house, asker)
@@ -281,7 +276,8 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notice
             return _problem(exc), *[gr.skip() for _ in FORMATS]
-        return gr.HTML(render_research.summary_html(found.summary), visible=True), *_timeline_downloads(found)
+        summary = render_research.summary_html(found.summary)
+        return render_research.timeline_html(found, summary), *_timeline_downloads(found)
 
     with gr.Row(equal_height=True, elem_classes=["pq-query-row"]):
         subject = gr.Textbox(
@@ -301,8 +297,7 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
         )
     with gr.Accordion("Filters", open=False, elem_id="pq-timeline-filters"):
         fields = list(_filter_boxes("pq-timeline"))
-    shown = gr.State(None)
-    summary = gr.HTML("", visible=False, elem_id="pq-timeline-summary", js_on_load=None)
+    wanted = gr.State(False)  # whether the timeline shown waits for its summary
     timeline = gr.HTML(render_research.timeline_html(None), elem_id="pq-timeline", js_on_load=None)
     with gr.Row(elem_id="pq-timeline-downloads", elem_classes=["pq-downloads"]):
         downloads = _download_buttons("pq-timeline-export")
@@ -311,14 +306,14 @@ def timeline_tab(get: Callable[[], object], default_model: str) -> None:
     subject.submit(
         build,
         inputs,
-        [timeline, summary, shown, *downloads],
+        [timeline, wanted, *downloads],
         concurrency_id=RESEARCH,
         concurrency_limit=RESEARCH_CONCURRENCY,
         api_visibility="private",
     ).then(
         summarise_it,
-        [*inputs, shown],
-        [summary, *downloads],
+        [*inputs, wanted],
+        [timeline, *downloads],
         concurrency_id=GENERATION,
         concurrency_limit=1,
         api_visibility="private",

@@ -86,8 +86,9 @@ a.pq-cite:hover { text-decoration: underline; }
 .pq-entry-title { font-size: 0.85rem; opacity: 0.8; }
 .pq-quote { margin: 4px 0 !important; padding: 2px 10px !important; font-size: 0.95rem; }
 .pq-entry-link { font-size: 0.85rem; }
-.pq-summary { margin: 0 0 8px 0; }
+.pq-summary { margin: 0 0 12px 0; padding: 8px 12px; border-radius: 8px; background: var(--background-fill-secondary); }
 .pq-summary-sources { margin-top: 8px; }
+.pq-summary-sources > summary { cursor: pointer; font-size: 0.9rem; color: var(--color-accent); }
 .pq-downloads { justify-content: flex-end; gap: 8px !important; }
 .pq-download { flex-grow: 0 !important; }
 .pq-query-row { align-items: center; }
@@ -103,6 +104,8 @@ JS = """
     if (!card) return;
     event.preventDefault();
     event.stopPropagation();
+    const folded = card.closest("details");
+    if (folded) folded.open = true;
     card.scrollIntoView({ behavior: "smooth", block: "nearest" });
     card.classList.remove("pq-flash");
     void card.offsetWidth;
