@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, eval_questions, record  # noqa: E402
+from common import REPO, eval_questions, process_memory_mb, record  # noqa: E402
 
 
 def free_port() -> int:
@@ -27,12 +27,7 @@ def free_port() -> int:
 
 def memory_mb(pid: int) -> dict[str, float]:
     """Current and peak resident memory of a process, in MB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return fields
+    return process_memory_mb(pid)
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float) -> float:

@@ -6,8 +6,11 @@ import gzip
 import itertools
 import json
 import platform
-import resource
 from pathlib import Path
+
+from parlqa.memory import peak_rss_mb, process_memory_mb
+
+__all__ = ["eval_questions", "machine", "peak_rss_mb", "process_memory_mb", "record", "require_shared", "write_subset"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "written_questions_commons_2023_2026.jsonl.gz"
@@ -33,10 +36,6 @@ def eval_questions(*sets: str) -> list[str]:
     from eval.dataset import load_pairs
 
     return [pair.question for name in sets for pair in load_pairs(name)]
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def machine() -> str:

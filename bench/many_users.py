@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, record  # noqa: E402
+from common import REPO, process_memory_mb, record  # noqa: E402
 
 HOST = "127.0.0.1"
 SETUPS = ("embedded", "server-1", "server-2")
@@ -79,10 +79,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process_memory_mb(pid).get("VmRSS", 0.0)
 
 
 @dataclass
@@ -101,8 +98,9 @@ class Parts:
 
     def model_server(self, name: str, preset: str) -> str:
         port = free_port()
-        proc = self.start(name, [sys.executable, "-m", "parlqa.cli", "serve-model", "--preset", preset,
-                                 "--port", str(port)], {})  # fmt: skip
+        proc = self.start(
+            name, [sys.executable, "-m", "parlqa.cli", "serve-model", "--preset", preset, "--port", str(port)], {}
+        )
         url = f"http://{HOST}:{port}/v1"
         wait_until_up(proc, name, f"{url}/models", 300, needle=f'"{preset}"')
         return url
@@ -241,11 +239,15 @@ def main() -> None:
         running: dict[str, tuple[Parts, list[str]]] = {}
         totals = {s: {"wall": 0.0, "rows": [], "cpu": {"models": 0.0, "all": 0.0}} for s in setups}
         try:
-            chroma = shared.start("chroma", [str(chroma_cli), "run", "--path", str(root / "chroma"), "--host", HOST,
-                                             "--port", str(port)], {})  # fmt: skip
+            chroma = shared.start(
+                "chroma",
+                [str(chroma_cli), "run", "--path", str(root / "chroma"), "--host", HOST, "--port", str(port)],
+                {},
+            )
             wait_until_up(chroma, "chroma run", f"http://{HOST}:{port}/api/v2/heartbeat", 300)
-            built = subprocess.run([sys.executable, "-m", "parlqa.cli", "index"], cwd=REPO, env=env,
-                                   capture_output=True, text=True)  # fmt: skip
+            built = subprocess.run(
+                [sys.executable, "-m", "parlqa.cli", "index"], cwd=REPO, env=env, capture_output=True, text=True
+            )
             if built.returncode != 0:
                 raise SystemExit(f"parlqa index failed: {built.stderr[-2000:]}")
             for setup in setups:
@@ -265,8 +267,11 @@ def main() -> None:
                     total["cpu"]["models"] += parts.cpu(models_only=True) - cpu["models"]
                     total["cpu"]["all"] += parts.cpu() - cpu["all"]
                     replies = sum("error" not in r for r in rows)
-                    print(f"round {round_ + 1} {setup}: {replies}/{len(rows)} replies in {wall:.0f} s "
-                          f"(load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+                    print(
+                        f"round {round_ + 1} {setup}: {replies}/{len(rows)} replies in {wall:.0f} s "
+                        f"(load average {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
             for setup in setups:
                 total = totals[setup]
                 results.append(summary(setup, running[setup][0], args, total["wall"], total["rows"], total["cpu"]))

@@ -38,12 +38,12 @@ def main() -> None:
     cpu = [f.split("=")[0].strip() for f in features.split("|") if f.strip().endswith("= 1")]
     for shape in args.shapes.split(","):
         k, chars = (int(x) for x in shape.split("x"))
-        bot.settings = bot.settings.model_copy(update={"context_chars": chars})
+        bot.settings = bot.settings.with_overrides(context_chars=chars)
         prompt_tokens, evaluated, rates, first = [], [], [], []
         for question in questions[: args.questions]:
             state = {"question": question, "history": [], "model": None, "k": k, "filters": None, "mode": None}
             prepared = bot.prepare.invoke(state)
-            if prepared.refuse_reason:
+            if prepared.refusal_reason:
                 continue
             messages = ANSWER_TEMPLATE.format_messages(sources=prepared.sources, question=question)
             started = time.perf_counter()

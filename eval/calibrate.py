@@ -94,9 +94,9 @@ def observe(options, bar=None) -> list[Observed]:
 
 def fit_refusal(options, progress: Any | None = None, echo=print) -> Fit:
     """Fit on the fit half, print the thresholds, and write them to ``<out>/refusal-fit.json``."""
-    from eval.runner import _Bar
+    from eval.progress import ProgressBar
 
-    observed = observe(options, _Bar(progress))
+    observed = observe(options, ProgressBar(progress))
     fit = best_fit(observed)
     record = {
         "sets": options.sets,
@@ -104,13 +104,20 @@ def fit_refusal(options, progress: Any | None = None, echo=print) -> Fit:
         "max_false_refusal": MAX_FALSE_REFUSAL,
         **asdict(fit),
         "per_set": {
-            name: dict(zip(("refused_unanswerable", "refused_answerable"),
-                           score([o for o in observed if o.set == name], fit.thresholds), strict=True))
+            name: dict(
+                zip(
+                    ("refused_unanswerable", "refused_answerable"),
+                    score([o for o in observed if o.set == name], fit.thresholds),
+                    strict=True,
+                )
+            )
             for name in options.sets
         },
-        "signals": [{"set": o.set, "id": o.id, "answerable": o.answerable, "metadata": o.metadata,
-                     **asdict(o.signals)} for o in observed],
-    }  # fmt: skip
+        "signals": [
+            {"set": o.set, "id": o.id, "answerable": o.answerable, "metadata": o.metadata, **asdict(o.signals)}
+            for o in observed
+        ],
+    }
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "refusal-fit.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     t = fit.thresholds

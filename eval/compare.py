@@ -7,14 +7,26 @@ from eval.metrics import facts_found
 from eval.results import ConfigResult, PairResult, kind_metrics, refusal_cause, strip_markers
 
 KIND_ORDER = ("factoid", "list", "why_how", "multi_document", "who_when", "unanswerable", "near_miss")
-KIND_LABELS = {"who_when": "metadata", "near_miss": "near-miss unanswerable", "why_how": "why/how",
-               "multi_document": "multi-doc", "unanswerable": "far unanswerable"}  # fmt: skip
+KIND_LABELS = {
+    "who_when": "metadata",
+    "near_miss": "near-miss unanswerable",
+    "why_how": "why/how",
+    "multi_document": "multi-doc",
+    "unanswerable": "far unanswerable",
+}
 HALVES = ("fit", "held-out")
-TARGETS = {"key facts": 0.85, "cite P": 0.95, "metadata": 0.95, "near-miss refusal": 0.85,
-           "false refusal": 0.05, "p50 first token": 3.0, "p50 total": 5.0}  # fmt: skip
+TARGETS = {
+    "key facts": 0.85,
+    "cite P": 0.95,
+    "metadata": 0.95,
+    "near-miss refusal": 0.85,
+    "false refusal": 0.05,
+    "p50 first token": 3.0,
+    "p50 total": 5.0,
+}
 
 
-def _f(value) -> str:
+def _number(value) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
@@ -56,8 +68,20 @@ def _met(name: str, value) -> str:
 
 def headline_table(results: list[ConfigResult]) -> list[str]:
     """One row per set, system and half, with the targeted figures (✓: target met)."""
-    columns = ["n", "key facts", "cite P", "cite R", "metadata", "near-miss refusal", "far refusal", "false refusal",
-               "shown", "withheld", "p50 first token", "p50 total"]  # fmt: skip
+    columns = [
+        "n",
+        "key facts",
+        "cite P",
+        "cite R",
+        "metadata",
+        "near-miss refusal",
+        "far refusal",
+        "false refusal",
+        "shown",
+        "withheld",
+        "p50 first token",
+        "p50 total",
+    ]
     lines = ["| set | system | half | " + " | ".join(columns) + " |", "|" + "---|" * (len(columns) + 3)]
 
     def row(label: str, r: ConfigResult, half: str, pairs: list[PairResult]) -> str:
@@ -65,7 +89,9 @@ def headline_table(results: list[ConfigResult]) -> list[str]:
         cells = []
         for c in columns:
             v = figures[c]
-            text = str(v) if isinstance(v, int) else _f(v) + (" s" if c.startswith("p50") and v is not None else "")
+            text = (
+                str(v) if isinstance(v, int) else _number(v) + (" s" if c.startswith("p50") and v is not None else "")
+            )
             cells.append(text + _met(c, v))
         return f"| {r.config.set} | {label} | {half} | " + " | ".join(cells) + " |"
 
@@ -107,8 +133,9 @@ def kind_table(results: list[ConfigResult], half: str) -> list[str]:
                 continue
             m = kind_metrics(group)
             lines.append(
-                f"| {r.config.set} | {_system(r)} | {KIND_LABELS.get(kind, kind)} | {m['n']} | {_f(m['key_facts'])} | "
-                f"{_f(m['cite_p'])} | {_f(m['cite_r'])} | {_f(m['refused'])} | {m['shown']} | {m['withheld']} |"
+                f"| {r.config.set} | {_system(r)} | {KIND_LABELS.get(kind, kind)} | {m['n']} | "
+                f"{_number(m['key_facts'])} | {_number(m['cite_p'])} | {_number(m['cite_r'])} | "
+                f"{_number(m['refused'])} | {m['shown']} | {m['withheld']} |"
             )
     return lines
 
@@ -116,8 +143,16 @@ def kind_table(results: list[ConfigResult], half: str) -> list[str]:
 def verifier_table(results: list[ConfigResult]) -> list[str]:
     """What the verifier changed, from the same answers: the draft (every sentence the model wrote) against what
     was shown, per set and half."""
-    header = ["set", "half", "answerable: key facts shown", "key facts in the draft", "sentences dropped",
-              "answers withheld whole", "near-miss refused", "near-miss refused without the verifier"]  # fmt: skip
+    header = [
+        "set",
+        "half",
+        "answerable: key facts shown",
+        "key facts in the draft",
+        "sentences dropped",
+        "answers withheld whole",
+        "near-miss refused",
+        "near-miss refused without the verifier",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in sorted(results, key=lambda r: r.config.set):
         if r.config.system != "parlqa":
@@ -135,9 +170,9 @@ def verifier_table(results: list[ConfigResult]) -> list[str]:
             withheld = sum(refusal_cause(p.refusal_reason) == "unsupported" for p in pairs)
             unverified = [p.refused and refusal_cause(p.refusal_reason) != "unsupported" for p in near]
             lines.append(
-                f"| {r.config.set} | {half} | {_f(metrics.mean(float(p.facts_ok) for p in answerable))} | "
-                f"{_f(metrics.mean(float(d) for d in draft))} | {dropped} | {withheld} | "
-                f"{_f(metrics.rate(p.refused for p in near))} | {_f(metrics.rate(unverified))} |"
+                f"| {r.config.set} | {half} | {_number(metrics.mean(float(p.facts_ok) for p in answerable))} | "
+                f"{_number(metrics.mean(float(d) for d in draft))} | {dropped} | {withheld} | "
+                f"{_number(metrics.rate(p.refused for p in near))} | {_number(metrics.rate(unverified))} |"
             )
     return lines
 
@@ -147,15 +182,25 @@ def comparison_section(results: list[ConfigResult]) -> list[str]:
     runs = [r for r in results if not r.retrieval_only and any(p.half for p in r.pairs)]
     if not any(r.config.system == "baseline" for r in runs):
         return []
-    lines = ["## parlqa against the plain LangChain recipe", "",
-             "Same questions, same model, same embedder, same run. Thresholds are fitted on the *fit* half only "
-             "(`parlqa eval --fit-refusal`); the *held-out* half is what the targets are read on. ✓ marks a "
-             f"target met ({', '.join(f'{k} {v}' for k, v in TARGETS.items())}).", "",
-             *headline_table(runs), ""]  # fmt: skip
+    lines = [
+        "## parlqa against the plain LangChain recipe",
+        "",
+        "Same questions, same model, same embedder, same run. Thresholds are fitted on the *fit* half only "
+        "(`parlqa eval --fit-refusal`); the *held-out* half is what the targets are read on. ✓ marks a "
+        f"target met ({', '.join(f'{k} {v}' for k, v in TARGETS.items())}).",
+        "",
+        *headline_table(runs),
+        "",
+    ]
     for half in HALVES:
         lines += [f"### Per kind, {half} half", "", *kind_table(runs, half), ""]
-    lines += ["### What the verifier does", "",
-              "The draft is every sentence the model wrote; the verifier keeps a sentence only when the source it "
-              "cites (or another retrieved one) states its numbers, dates, amounts and names beside its subject.", "",
-              *verifier_table(runs), ""]  # fmt: skip
+    lines += [
+        "### What the verifier does",
+        "",
+        "The draft is every sentence the model wrote; the verifier keeps a sentence only when the source it "
+        "cites (or another retrieved one) states its numbers, dates, amounts and names beside its subject.",
+        "",
+        *verifier_table(runs),
+        "",
+    ]
     return lines

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.loader import default_corpus_files
+from parlqa.files import atomic_file, atomic_write_text
 from parlqa.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -80,12 +81,10 @@ def write_commons_subset(eval_dir: Path, required: set[str], source: Path = SHAR
     if missing:
         raise CorpusUnavailableError(f"{len(missing)} source ids are not in {source}, e.g. {sorted(missing)[0]}")
     eval_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
+    with atomic_file(target, "w", encoding="utf-8") as out:
         for record in subset:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    tmp.replace(target)
-    stamp.write_text(signature + "\n")
+    atomic_write_text(stamp, signature + "\n")
     return target
 
 
@@ -121,7 +120,7 @@ def prepare_index(
     update: dict = {"data_dir": eval_dir / f"{corpus}-c{chunk_tokens}", "chunk_tokens": chunk_tokens}
     if base.chroma_host:
         update["collection"] = f"{base.collection}-eval-{corpus}-c{chunk_tokens}"
-    settings = base.model_copy(update=update)
+    settings = base.with_overrides(**update)
     indexer = Indexer(settings)
     try:
         result = indexer.index(paths, progress)

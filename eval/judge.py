@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,12 +14,6 @@ from eval import prompts
 MAX_PASSAGE_CHARS = 1800
 PROMPT_TOKEN_BUDGET = 3000
 JUDGE_N_CTX = 4096
-
-
-def default_cache_path() -> Path:
-    """``PARLQA_JUDGE_CACHE``, else ``~/.cache/parlqa/judge.jsonl``."""
-    env = os.environ.get("PARLQA_JUDGE_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "parlqa" / "judge.jsonl"
 
 
 @dataclass(frozen=True)
@@ -78,8 +71,8 @@ class Judge:
         base = settings or Settings()
         self.model_name = model
         self.identity = model_identity(model)
-        self.chat = load_embedded_model(base.model_copy(update={"model": model, "n_ctx": JUDGE_N_CTX}), max_tokens=2)
-        self.cache = VerdictCache(cache_path or default_cache_path())
+        self.chat = load_embedded_model(base.with_overrides(model=model, n_ctx=JUDGE_N_CTX), max_tokens=2)
+        self.cache = VerdictCache(cache_path or base.judge_cache_path)
         self.calls = 0
 
     def key(self, claim: Claim) -> str:

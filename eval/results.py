@@ -54,9 +54,20 @@ class RunConfig(BaseModel):
 
     @property
     def key(self) -> tuple:
-        return (self.system, self.set, self.model, self.retrieval, self.k, self.chunk_tokens, self.refusal_threshold,
-                self.embedding_backend or DEFAULT_BACKEND, self.embedding_max_tokens or DEFAULT_MAX_TOKENS,
-                self.context_sentences, self.context_chars or DEFAULT_CONTEXT_CHARS, self.corpus)  # fmt: skip
+        return (
+            self.system,
+            self.set,
+            self.model,
+            self.retrieval,
+            self.k,
+            self.chunk_tokens,
+            self.refusal_threshold,
+            self.embedding_backend or DEFAULT_BACKEND,
+            self.embedding_max_tokens or DEFAULT_MAX_TOKENS,
+            self.context_sentences,
+            self.context_chars or DEFAULT_CONTEXT_CHARS,
+            self.corpus,
+        )
 
 
 class PairResult(BaseModel):
@@ -103,8 +114,16 @@ class PairResult(BaseModel):
         return self.facts_ok if self.answerable else self.refused
 
 
-RETRIEVAL_ONLY_OMITS = {"question", "reference_answer", "answer", "cited", "facts_found", "sentences",
-                        "self_supported", "verdicts"}  # fmt: skip
+RETRIEVAL_ONLY_OMITS = {
+    "question",
+    "reference_answer",
+    "answer",
+    "cited",
+    "facts_found",
+    "sentences",
+    "self_supported",
+    "verdicts",
+}
 
 
 class ConfigResult(BaseModel):

@@ -4,141 +4,29 @@ configuration, judge the answers, score them, and write the run file and the rep
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
-import json
-import os
-import resource
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from eval.corpora import DEFAULT_EVAL_DIR, CorpusUnavailableError, prepare_index
+from eval.corpora import CorpusUnavailableError, prepare_index
 from eval.dataset import EvalPair, load_pairs, set_name, split_halves
 from eval.judge import Claim, Judge
 from eval.metrics import dedupe, facts_found
+from eval.options import EvalOptions, limit_pairs
+from eval.progress import ProgressBar
 from eval.results import RANK_DEPTH, RANKED_DOCS, ConfigResult, PairResult, RunConfig, answer_facts, by_kind, summarise
+from eval.runs import write_run
+from parlqa.memory import PeakRss
+from parlqa.settings import Settings
 
 Echo = Callable[[str], None]
 
 
-class EvalOptions(BaseModel):
-    """What to evaluate: every combination of the listed values is one configuration."""
-
-    sets: list[str] = Field(default_factory=lambda: ["default"])
-    models: list[str] = Field(default_factory=lambda: ["small"])
-    retrievals: list[str] = Field(default_factory=lambda: ["hybrid"])
-    ks: list[int] = Field(default_factory=lambda: [5])
-    chunk_tokens: list[int] = Field(default_factory=lambda: [256])
-    refusal_threshold: float | None = None
-    limit: int | None = Field(None, ge=1)
-    judge: str | None = "small"
-    retrieval_only: bool = False
-    systems: list[Literal["parlqa", "baseline"]] = Field(
-        default_factory=lambda: ["parlqa"], description="parlqa and/or the plain LangChain RAG recipe."
-    )
-    half: Literal["fit", "held-out", "both"] = "both"
-    commons_index: Literal["full", "subset"] = Field(
-        "full", description="Answer commons questions over the whole shared file, or over the fixed subset."
-    )
-    out: Path = Path("docs/eval")
-    eval_dir: Path = DEFAULT_EVAL_DIR
-    judge_cache: Path | None = None
-    name: str | None = None
-    command: str = ""
-
-
-def split_values(values: Iterable[str] | None) -> list[str]:
-    """Repeated and comma-separated option values, in order, without repeats."""
-    out: list[str] = []
-    for value in values or []:
-        out.extend(v.strip() for v in str(value).split(",") if v.strip() and v.strip() not in out)
-    return out
-
-
-def limit_pairs(pairs: Sequence[EvalPair], limit: int | None) -> list[EvalPair]:
-    """The first ``limit`` pairs in file order, keeping the set's share of unanswerables (at least one)."""
-    if limit is None or limit >= len(pairs):
-        return list(pairs)
-    unanswerable = [p for p in pairs if not p.answerable]
-    share = len(unanswerable) / len(pairs)
-    n_unanswerable = min(len(unanswerable), max(1, round(limit * share))) if unanswerable else 0
-    chosen = {p.id for p in unanswerable[:n_unanswerable]}
-    chosen |= {p.id for p in [p for p in pairs if p.answerable][: limit - n_unanswerable]}
-    return [p for p in pairs if p.id in chosen]
-
-
-class PeakRss:
-    """Samples this process's resident memory in a thread; ``peak_mb`` is the largest sample."""
-
-    def __init__(self, interval: float = 0.2):
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def current() -> int:
-        try:
-            with open("/proc/self/status", encoding="ascii") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.current())
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> PeakRss:
-        self.peak = self.current()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.current())
-
-    @property
-    def peak_mb(self) -> float:
-        return round(self.peak / 2**20, 1)
-
-
-class _Bar:
-    """A thin wrapper over an optional rich ``Progress``."""
-
-    def __init__(self, progress: Any | None):
-        self.progress = progress
-        self.task = None
-
-    def start(self, description: str, total: int) -> None:
-        if self.progress is not None:
-            if self.task is not None:
-                self.progress.remove_task(self.task)
-            self.task = self.progress.add_task(description, total=total)
-
-    def advance(self) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.advance(self.task)
-
-    def indexing(self, stage: str, done: int, total: int) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, completed=done, total=total)
-
-
 def _validate(options: EvalOptions) -> None:
-    from parlqa.settings import Settings
+    from parlqa.settings import RETRIEVAL_MODES
     from qa.models import resolve_model
-    from qa.retriever import RETRIEVAL_MODES
 
     bad = [m for m in options.retrievals if m not in RETRIEVAL_MODES]
     if bad:
@@ -161,8 +49,8 @@ def _retrieve_only(bot, pair: EvalPair, config: RunConfig, half: str | None) -> 
     timings = {**prepared.timings, "total": time.perf_counter() - started}
     result = _base_result(bot, pair, config, _documents(prepared.hits), timings, half)
     result.best_similarity = prepared.best_similarity
-    result.refused = prepared.refuse_reason is not None
-    result.refusal_reason = prepared.refuse_reason
+    result.refused = prepared.refusal_reason is not None
+    result.refusal_reason = prepared.refusal_reason
     result.context_facts = facts_found(pair.key_facts, prepared.sources)
     result.question_type = "metadata" if prepared.analysis and prepared.analysis.is_metadata else "content"
     result.refusal_signals = prepared.decision.signals.__dict__ if prepared.decision else None
@@ -240,7 +128,7 @@ def _pair_result(pair: EvalPair, half: str | None, ranked: list[str], context: l
     )
 
 
-def _judge_all(judge: Judge, results: list[PairResult], claims: list[list[Claim]], bar: _Bar) -> None:
+def _judge_all(judge: Judge, results: list[PairResult], claims: list[list[Claim]], bar: ProgressBar) -> None:
     """Judge every sentence, grouping those that share passages so the model reuses its prompt prefix."""
     todo = [(i, j, c) for i, group in enumerate(claims) for j, c in enumerate(group)]
     todo.sort(key=lambda item: (item[2].passages, item[0], item[1]))
@@ -260,7 +148,7 @@ def evaluate_config(
     config: RunConfig,
     retrieval_only: bool,
     judge: Judge | None,
-    bar: _Bar,
+    bar: ProgressBar,
     documents: int = 0,
     halves: dict[str, str] | None = None,
     baseline=None,
@@ -331,7 +219,7 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
     from qa.llm import unload_models
 
     _validate(options)
-    bar = _Bar(progress)
+    bar = ProgressBar(progress)
     judge = Judge(options.judge, options.judge_cache) if options.judge and not options.retrieval_only else None
     models: list[str | None] = [None] if options.retrieval_only else list(options.models)
     out: list[ConfigResult] = []
@@ -349,7 +237,7 @@ def run(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -
                 break
             settings = index.settings
             if options.refusal_threshold is not None:
-                settings = settings.model_copy(update={"refusal_threshold": options.refusal_threshold})
+                settings = settings.with_overrides(refusal_threshold=options.refusal_threshold)
             bot = Assistant(settings, auto_index=False)
             ann = _ann_top1(bot, pairs) if options.retrieval_only else None
             grid = itertools.product(models, options.retrievals, options.ks) if "parlqa" in options.systems else []
@@ -389,8 +277,16 @@ def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, 
     paths = corpus_paths(corpus, options.eval_dir, required)
     results = []
     for model in models:
-        config = RunConfig(system="baseline", set=set_name(name), corpus=corpus, model=model, retrieval="dense",
-                           k=4, chunk_tokens=0, refusal_threshold=0.0)  # fmt: skip
+        config = RunConfig(
+            system="baseline",
+            set=set_name(name),
+            corpus=corpus,
+            model=model,
+            retrieval="dense",
+            k=4,
+            chunk_tokens=0,
+            refusal_threshold=0.0,
+        )
         bar.start(f"indexing {corpus} for the baseline", 1)
         baseline = BaselineRAG(paths, options.eval_dir / f"baseline-{corpus}", bot.embeddings, bot.chat_model(model))
         result = evaluate_config(bot, pairs, config, False, None, bar, baseline.documents, halves, baseline=baseline)
@@ -399,7 +295,7 @@ def _run_baseline(bot, name, corpus, pairs, models, options, bar, halves, echo, 
     return results
 
 
-def _fmt(value: float | int | None) -> str:
+def _number(value: float | int | None) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
@@ -408,39 +304,7 @@ def _line(result: ConfigResult) -> str:
     keys = ["hit@5", "mrr", "ndcg@10", "context_recall", "refusal_rate", "false_refusal_rate"]
     if not result.retrieval_only:
         keys += ["key_fact_accuracy", "citation_precision", "faithfulness", "judge_agreement", "p50_total"]
-    return f"{result.config.label}: " + ", ".join(f"{k}={_fmt(m.get(k))}" for k in keys)
-
-
-def run_name(options: EvalOptions) -> str:
-    """A stable file name for this grid, so rerunning the same command replaces its own results."""
-    if options.name:
-        return options.name
-    grid = json.dumps(
-        [options.sets, options.models, options.retrievals, options.ks, options.chunk_tokens, options.limit,
-         options.judge, options.retrieval_only, options.refusal_threshold]
-    )  # fmt: skip
-    prefix = "retrieval" if options.retrieval_only else "answers"
-    return f"{prefix}-{hashlib.sha1(grid.encode()).hexdigest()[:10]}"
-
-
-def write_run(options: EvalOptions, results: list[ConfigResult], started: datetime) -> Path:
-    """``<out>/runs/<name>.json``: the command, when and where it ran, and every configuration's results."""
-    runs = options.out / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    path = runs / f"{run_name(options)}.json"
-    payload = {
-        "command": options.command,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "judge": options.judge,
-        "limit": options.limit,
-        "results": [r.stored() for r in results],
-    }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return f"{result.config.label}: " + ", ".join(f"{k}={_number(m.get(k))}" for k in keys)
 
 
 def evaluate(options: EvalOptions, progress: Any | None = None, echo: Echo = print) -> list[ConfigResult]:

@@ -13,6 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 
+from parlqa.files import temporary_name
 from parlqa.settings import Settings, model_cache_dir
 
 PACKAGED_PREFIX = "packaged:"
@@ -134,7 +135,7 @@ def quantized_encoder(source: Path, cache_dir: Path | None = None) -> Path:
         from onnxruntime.transformers.optimizer import optimize_model
 
         fused = target.with_suffix(f".fused.{os.getpid()}.onnx")
-        staged = target.with_suffix(f".{os.getpid()}.tmp")
+        staged = temporary_name(target)
         logging.disable(logging.WARNING)  # the quantizer's advice about calibration data does not apply here
         try:
             graph = optimize_model(str(source), model_type="bert", num_heads=12, hidden_size=384, opt_level=1)

@@ -18,13 +18,10 @@ from index.embedding import QUANTIZATION_RECIPE, embeddings_for
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.store import ChunkStore
+from parlqa.errors import IndexBusyError
 from parlqa.settings import Settings
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-class IndexBusyError(RuntimeError):
-    """Another process is writing the index."""
 
 
 @dataclass
@@ -62,6 +59,30 @@ def settings_fingerprint(settings: Settings) -> str:
 def index_lock(settings: Settings) -> FileLock:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return FileLock(str(settings.lock_path))
+
+
+def index_counts(settings: Settings) -> dict[str, int]:
+    """What the index holds now, from its manifest: {"documents": n, "passages": n}."""
+    manifest = Manifest(settings.manifest_path)
+    try:
+        return {"documents": manifest.document_count(), "passages": manifest.chunk_count()}
+    finally:
+        manifest.close()
+
+
+def ensure_index(settings: Settings) -> bool:
+    """Index the default corpus when the index in ``settings.data_dir`` is empty; True when it did. For the entry
+    points that may write (the chat, ``parlqa ask``); raises ``IndexBusyError`` while another process writes."""
+    if index_counts(settings)["passages"]:
+        return False
+    indexer = Indexer(settings)
+    try:
+        indexer.index([])
+    except IndexBusyError as exc:
+        raise IndexBusyError(f"{exc}; the default corpus is being indexed") from exc
+    finally:
+        indexer.close()
+    return True
 
 
 class Indexer:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import bm25s
@@ -16,6 +15,7 @@ import numpy as np
 import Stemmer
 
 from index.manifest import StoredChunk
+from parlqa.files import atomic_replace_dir
 
 FILTER_FIELDS = ("department", "answerer", "house", "kind", "asker")
 logging.getLogger("bm25s").setLevel(logging.NOTSET)  # bm25s sets DEBUG on import; follow the application's level
@@ -54,19 +54,23 @@ class ChunkColumns:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+
+    @cached_property
+    def _distinct(self) -> dict[str, list[str]]:
+        return {}
+
     def row_of(self, chunk_id: str) -> int | None:
         """The row of a chunk id (index built once), None when the chunk is not in these columns."""
-        rows = self.__dict__.get("_rows")
-        if rows is None:
-            rows = self.__dict__["_rows"] = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
-        return rows.get(chunk_id)
+        return self._rows.get(chunk_id)
 
     def distinct(self, field: str) -> list[str]:
         """Distinct stored values of a metadata field, computed once."""
-        cache = self.__dict__.setdefault("_distinct", {})
-        if field not in cache:
-            cache[field] = sorted({str(m[field]) for m in self.metadata if m.get(field)})
-        return cache[field]
+        if field not in self._distinct:
+            self._distinct[field] = sorted({str(m[field]) for m in self.metadata if m.get(field)})
+        return self._distinct[field]
 
 
 class LexicalIndex:
@@ -97,25 +101,20 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader or a crash never sees half an index."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if len(self.columns):
-            self.retriever.save(tmp, show_progress=False)
-        payload = {
-            "generation": self.generation,
-            "ids": self.columns.ids,
-            "doc_ids": self.columns.doc_ids,
-            "texts": self.columns.texts,
-            "metadata": self.columns.metadata,
-        }
-        (tmp / "columns.json").write_text(json.dumps(payload), encoding="utf-8")
-        old = directory.with_name(f"{directory.name}.old-{os.getpid()}")
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+
+        def fill(tmp: Path) -> None:
+            if len(self.columns):
+                self.retriever.save(tmp, show_progress=False)
+            payload = {
+                "generation": self.generation,
+                "ids": self.columns.ids,
+                "doc_ids": self.columns.doc_ids,
+                "texts": self.columns.texts,
+                "metadata": self.columns.metadata,
+            }
+            (tmp / "columns.json").write_text(json.dumps(payload), encoding="utf-8")
+
+        atomic_replace_dir(directory, fill)
 
     @staticmethod
     def remove_leftovers(directory: Path) -> int:

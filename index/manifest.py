@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,3 +151,10 @@ class Manifest:
 
     def chunk_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunk_fields(self, names: Sequence[str]) -> Iterator[tuple]:
+        """(ordinal, value of each named metadata field, ...) for every chunk; a missing field is None."""
+        if not all(name.isidentifier() for name in names):
+            raise ValueError(f"bad metadata field name in {names!r}")
+        columns = "".join(f", json_extract(metadata, '$.{name}')" for name in names)
+        yield from self.db.execute(f"SELECT ordinal{columns} FROM chunks")

@@ -29,11 +29,7 @@ def collect_stats(settings: Settings, top: int = 15) -> IndexStats:
     try:
         doc_counts = {name: Counter() for name in BREAKDOWNS}
         chunk_counts = {name: Counter() for name in BREAKDOWNS}
-        rows = manifest.db.execute(
-            "SELECT ordinal, json_extract(metadata, '$.kind'), json_extract(metadata, '$.house'),"
-            " json_extract(metadata, '$.department'), json_extract(metadata, '$.year') FROM chunks"
-        )
-        for ordinal, *values in rows:
+        for ordinal, *values in manifest.chunk_fields(BREAKDOWNS):
             for name, value in zip(BREAKDOWNS, values, strict=True):
                 label = str(value) if value not in (None, "") else "(unknown)"
                 chunk_counts[name][label] += 1

@@ -57,8 +57,9 @@ def index(
     chroma_host: Annotated[str | None, typer.Option(help="Use a Chroma server at this host.")] = None,
 ) -> None:
     """Index documents (the default corpus when no path is given). Only new or changed documents are embedded."""
-    from index.indexer import IndexBusyError, Indexer
+    from index.indexer import Indexer
     from index.store import StoreUnavailableError
+    from parlqa.errors import IndexBusyError
 
     settings = _settings(data_dir, chunk_tokens=chunk_tokens, chroma_host=chroma_host)
     try:
@@ -254,20 +255,22 @@ def evaluate(
 
     from eval.corpora import DEFAULT_EVAL_DIR
     from eval.dataset import DatasetError
-    from eval.runner import EvalOptions, split_values
+    from eval.options import EvalOptions, split_values
     from eval.runner import evaluate as run_evaluation
     from qa.errors import ParlqaError
     from qa.models import ModelError
 
-    defaults = Settings()
     environment = [f"{key}={value}" for key, value in sorted(os.environ.items()) if key.startswith("PARLQA_")]
     try:
+        grid = {
+            "sets": split_values(sets),
+            "models": split_values(model),
+            "retrievals": split_values(retrieval),
+            "ks": [int(v) for v in split_values(k)],
+            "chunk_tokens": [int(v) for v in split_values(chunk_tokens)],
+        }
         options = EvalOptions(
-            sets=split_values(sets) or ["default"],
-            models=split_values(model) or [defaults.model],
-            retrievals=split_values(retrieval) or [defaults.retrieval],
-            ks=[int(v) for v in split_values(k)] or [defaults.k],
-            chunk_tokens=[int(v) for v in split_values(chunk_tokens)] or [defaults.chunk_tokens],
+            **{name: values for name, values in grid.items() if values},  # the rest: EvalOptions' defaults
             limit=limit,
             judge=None if judge.lower() == "none" else judge,
             out=out,
@@ -462,7 +465,8 @@ def search(
         return
     shown = f"{(found.page - 1) * found.page_size + 1}–{(found.page - 1) * found.page_size + len(found.results)}"
     err.print(
-        f"[bold]{found.total}[/bold] answers" + (f"; {shown} shown, {found.sort} first" if found.results else ""),
+        f"[bold]{found.total}[/bold] answer{'' if found.total == 1 else 's'}"
+        + (f"; {shown} shown, {found.sort} first" if found.results else ""),
         highlight=False,
     )
     table = Table(show_lines=True)

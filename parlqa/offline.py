@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+from parlqa.files import atomic_file
+
 TIKTOKEN_URLS = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
@@ -48,9 +50,7 @@ def seed_tiktoken_cache() -> Path:
             continue
         source = _packaged_bpe_file(encoding)
         if source is not None:
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             opener = gzip.open if source.suffix == ".gz" else open
-            with opener(source, "rb") as src, open(tmp, "wb") as dst:
+            with opener(source, "rb") as src, atomic_file(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            tmp.replace(target)
     return cache

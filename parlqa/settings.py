@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RetrievalMode = Literal["dense", "bm25", "hybrid"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
+CACHE_DIR = Path.home() / ".cache" / "parlqa"
 
 
 class Settings(BaseSettings):
-    """Every tunable of parlqa, read from ``PARLQA_<NAME>`` when not given."""
+    """Every tunable of parlqa, read from ``PARLQA_<NAME>`` when not given.
+
+    The fields come in groups, in this order: where things live (data dir, Chroma, caches); the index (chunking,
+    embeddings); retrieval (mode, k, fusion, question understanding, the reader's index check, the refusal
+    thresholds); the answer (model, context, generation, a model server); the chat page (login). Every name
+    is flat, so each is one ``PARLQA_<NAME>`` variable. ``with_overrides`` is the one way to derive settings:
+    its values are checked like any other.
+    """
 
     model_config = SettingsConfigDict(env_prefix="PARLQA_", extra="ignore")
 
@@ -21,6 +31,10 @@ class Settings(BaseSettings):
     collection: str = Field("parlqa", description="Chroma collection name.")
     chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset.")
     chroma_port: int = Field(8000, description="Chroma server port.")
+    model_cache: Path | None = Field(
+        None, description="Derived model files: joined GGUFs, the quantized encoder (~/.cache/parlqa/models)."
+    )
+    judge_cache: Path | None = Field(None, description="The eval judge's verdicts (~/.cache/parlqa/judge.jsonl).")
 
     # Chunking
     chunk_tokens: int = Field(256, ge=32, le=2048, description="Largest chunk body, in cl100k tokens.")
@@ -48,7 +62,7 @@ class Settings(BaseSettings):
 
     # Retrieval
     k: int = Field(3, ge=1, le=50, description="Passages given to the model (3: best key facts for base).")
-    retrieval: str = Field("hybrid", description="dense, bm25 or hybrid.")
+    retrieval: RetrievalMode = Field("hybrid", description="dense, bm25 or hybrid.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
     max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
@@ -122,6 +136,10 @@ class Settings(BaseSettings):
         "answers one request at a time makes queued questions wait their turn within this.",
     )
 
+    # The chat page
+    ui_user: str | None = Field(None, description="Login name the chat asks for (with ui_password).")
+    ui_password: SecretStr | None = Field(None, description="Login password the chat asks for (with ui_user).")
+
     @field_validator("llm_url", mode="before")
     @classmethod
     def _check_llm_url(cls, value: object) -> object:
@@ -138,6 +156,24 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"PARLQA_LLM_URL has a bad port: {value!r}") from None
         return text
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with ``overrides`` applied, checked like any other value (``model_copy(update=...)`` checks
+        nothing); an unknown name is an error rather than ignored."""
+        unknown = sorted(set(overrides) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        if not overrides:
+            return self
+        return type(self).model_validate({**self.model_dump(), **overrides})
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.model_cache.expanduser() if self.model_cache else CACHE_DIR / "models"
+
+    @property
+    def judge_cache_path(self) -> Path:
+        return self.judge_cache.expanduser() if self.judge_cache else CACHE_DIR / "judge.jsonl"
 
     @property
     def chroma_dir(self) -> Path:
@@ -156,7 +192,6 @@ class Settings(BaseSettings):
         return self.data_dir / "index.lock"
 
 
-def model_cache_dir() -> Path:
+def model_cache_dir(settings: Settings | None = None) -> Path:
     """Where derived model files live: joined GGUFs, the quantized encoder (``PARLQA_MODEL_CACHE`` overrides)."""
-    env = os.environ.get("PARLQA_MODEL_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "parlqa" / "models"
+    return (settings or Settings()).model_cache_dir

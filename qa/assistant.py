@@ -8,10 +8,9 @@ local model → verification of every sentence's facts → citations.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from filelock import FileLock, Timeout
@@ -20,14 +19,14 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.embedding import embeddings_for
-from index.manifest import Manifest
 from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa import prompts
 from qa.citations import compose, make_citation, parse_markers
+from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
-from qa.errors import EmptyIndexError, IndexBusy
+from qa.errors import EmptyIndexError
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
@@ -50,16 +49,10 @@ from qa.types import (
 )
 from qa.verify import DECLINED, verify
 
-History = Sequence[dict] | Sequence[tuple[str, str]] | None
-
 log = logging.getLogger(__name__)
 ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
     [("system", prompts.ANSWER_SYSTEM_PROMPT), ("human", prompts.ANSWER_USER_PROMPT)]
 )
-CONDENSE_TEMPLATE = ChatPromptTemplate.from_messages(
-    [("system", prompts.CONDENSE_SYSTEM_PROMPT), ("human", prompts.CONDENSE_USER_PROMPT)]
-)
-_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{3,}")
 
 
 @dataclass
@@ -71,7 +64,7 @@ class Prepared:
     hits: list[Hit] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     extract: list[ExtractSentence] = field(default_factory=list)
-    refuse_reason: str | None = None
+    refusal_reason: str | None = None
     k: int | None = None
     filters: Filters | None = None
     mode: str | None = None
@@ -94,29 +87,6 @@ class Prepared:
         return [make_citation(m, by_marker[m], None) for m in dict.fromkeys(e.marker for e in self.extract)]
 
 
-def normalise_history(history: History) -> list[tuple[str, str]]:
-    """(role, text) pairs from Gradio-style message dicts or (user, assistant) tuples."""
-    turns: list[tuple[str, str]] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            content = item.get("content")
-            if isinstance(content, list):  # Gradio 6 content blocks
-                content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
-            if content:
-                turns.append((str(item.get("role", "user")), str(content)))
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            user, bot = item
-            if user:
-                turns.append(("user", str(user)))
-            if bot:
-                turns.append(("assistant", str(bot)))
-    return turns
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.lower() for w in _CONTENT_WORD.findall(text)}
-
-
 SEVERAL_RECORDS_K = 4 * SEVERAL_RECORDS_SHOWN  # retrieved for a question about several records (chunks repeat)
 
 
@@ -128,7 +98,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, auto_index: bool = True, **overrides):
         configure_environment()
-        self.settings = settings.model_copy(update=overrides) if settings else Settings(**overrides)
+        self.settings = settings.with_overrides(**overrides) if settings else Settings(**overrides)
         s = self.settings
         self.embeddings = embeddings_for(s)
         self.client = make_client(s)
@@ -152,24 +122,13 @@ class Assistant:
 
     # index ------------------------------------------------------------------------------------------
     def _ensure_index(self, auto_index: bool) -> None:
-        manifest = Manifest(self.settings.manifest_path)
-        try:
-            empty = manifest.chunk_count() == 0
-        finally:
-            manifest.close()
-        if not empty:
-            return
-        if not auto_index:
-            raise EmptyIndexError(str(self.settings.data_dir))
-        from index.indexer import IndexBusyError, Indexer
+        """An empty index is an error, or (``auto_index``) is filled with the default corpus by the indexer."""
+        from index.indexer import ensure_index, index_counts
 
-        indexer = Indexer(self.settings)
-        try:
-            indexer.index([])
-        except IndexBusyError as exc:
-            raise IndexBusy(f"{exc}; the default corpus is being indexed") from exc
-        finally:
-            indexer.close()
+        if auto_index:
+            ensure_index(self.settings)
+        elif not index_counts(self.settings)["passages"]:
+            raise EmptyIndexError(str(self.settings.data_dir))
 
     def index_busy(self) -> bool:
         """Whether ``parlqa index`` is writing the index right now."""
@@ -189,7 +148,7 @@ class Assistant:
         name = name or self.settings.model
         with self._models_lock:
             if name not in self._models:
-                self._models[name] = load_chat_model(self.settings.model_copy(update={"model": name}))
+                self._models[name] = load_chat_model(self.settings.with_overrides(model=name))
             return self._models[name]
 
     def warm_up(self, model: str | None = None) -> None:
@@ -256,22 +215,11 @@ class Assistant:
             mode=state.get("mode"),
             model=state.get("model"),
         )
-        users = [text for role, text in turns if role == "user"]
-        if not users:
+        if not any(role == "user" for role, _ in turns):
             return prepared
         started = time.perf_counter()
-        previous = users[-1]
-        standalone = None
-        if state.get("condense_with_model", True):
-            history = "\n".join(f"{role}: {text[:300]}" for role, text in turns[-4:])
-            chain = CONDENSE_TEMPLATE | self.chat_model(prepared.model).bind(max_tokens=48) | StrOutputParser()
-            rewritten = chain.invoke({"history": history, "question": question}).strip().split("\n")[0].strip()
-            words = _content_words(rewritten)
-            if 3 <= len(rewritten.split()) <= 60 and words & (_content_words(previous) | _content_words(question)):
-                standalone = rewritten
-        if standalone is None or not (_content_words(standalone) & _content_words(previous)):
-            # A follow-up keeps the previous question's subject for retrieval.
-            standalone = f"{previous} {question}" if standalone is None else f"{standalone} ({previous})"
+        model = self.chat_model(prepared.model) if state.get("condense_with_model", True) else None
+        standalone = condense(question, turns, model)
         prepared.standalone = standalone
         prepared.timings["condense"] = time.perf_counter() - started
         return prepared
@@ -320,11 +268,11 @@ class Assistant:
         found = signals(prepared.analysis, prepared.hits, prepared.best_similarity)
         prepared.decision = decide(found, thresholds, metadata=prepared.analysis.is_metadata)
         if prepared.decision.refuse:
-            prepared.refuse_reason = prepared.decision.reason
+            prepared.refusal_reason = prepared.decision.reason
         prepared.passages = build_passages(
             prepared.query_vector or [], prepared.hits, self.sentence_vectors, s.context_chars, prepared.analysis
         )
-        prepared.extract = [] if prepared.refuse_reason else instant_extract(prepared.passages)
+        prepared.extract = [] if prepared.refusal_reason else instant_extract(prepared.passages)
         prepared.timings["extract"] = time.perf_counter() - started
         return prepared
 
@@ -354,9 +302,9 @@ class Assistant:
         model_name = model or self.settings.model
         yield StreamEvent(type="extract", extract=prepared.extract, citations=prepared.extract_citations())
         timings = dict(prepared.timings)
-        if prepared.refuse_reason:
+        if prepared.refusal_reason:
             timings["total"] = time.perf_counter() - started
-            yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refuse_reason, timings, None))
+            yield StreamEvent(type="answer", answer=self._refusal(prepared, prepared.refusal_reason, timings, None))
             return
         analysis = prepared.analysis
         if analysis is not None and analysis.is_metadata and not analysis.content_question:

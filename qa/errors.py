@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from parlqa.errors import IndexBusyError, ParlqaError
 
-class ParlqaError(RuntimeError):
-    """Base of the errors a user can act on."""
+__all__ = ["EmptyIndexError", "IndexBusy", "IndexBusyError", "ModelServerError", "ParlqaError"]
 
 
 class EmptyIndexError(ParlqaError):
@@ -12,8 +12,7 @@ class EmptyIndexError(ParlqaError):
         super().__init__(f"the index in {where} is empty; run: parlqa index [PATH ...]")
 
 
-class IndexBusy(ParlqaError):
-    """The index is being rebuilt and cannot be read yet."""
+IndexBusy = IndexBusyError  # the earlier name of IndexBusyError, for existing imports
 
 
 class ModelServerError(ParlqaError):

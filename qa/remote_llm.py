@@ -166,7 +166,8 @@ def server_command(
     from qa.llm import default_threads
     from qa.models import resolve_model
 
-    resolved = resolve_model(preset)  # raises ModelError when missing or not the pinned bytes
+    # raises ModelError when missing or not the pinned bytes
+    resolved = resolve_model(preset, cache_dir=settings.model_cache_dir)
     threads = str(settings.n_threads or default_threads())
     argv = [
         sys.executable,

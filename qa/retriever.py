@@ -18,12 +18,11 @@ from pydantic import ConfigDict, PrivateAttr
 from index.freshness import LiveIndex
 from index.lexical import ChunkColumns, LexicalIndex
 from index.store import ChunkStore
-from parlqa.settings import Settings
+from parlqa.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
 from qa.types import Filters, Hit, Understanding
 from qa.understanding import Lexicon, understand
 
-RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
 SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
@@ -63,7 +62,7 @@ class HybridRetriever(BaseRetriever):
     settings: Settings
     store: ChunkStore
     embeddings: Embeddings
-    mode: str = "hybrid"
+    mode: RetrievalMode = "hybrid"  # the retrieval mode; Settings.retrieval
     k: int = 5
     filters: Filters | None = None
 

@@ -62,7 +62,7 @@ class ParsedQuery:
         if uin:
             return cls(words=query, uin=uin.group(1).replace(" ", "").upper())
         phrases = tuple(fold(a or b) for a, b in _QUOTED.findall(query) if (a or b).strip())
-        return cls(words=_QUOTED.sub(" ", query).strip(), phrases=phrases)
+        return cls(words=" ".join(_QUOTED.sub(" ", query).split()), phrases=phrases)
 
     @property
     def is_empty(self) -> bool:

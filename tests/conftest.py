@@ -20,6 +20,14 @@ EIF_DOC = "000_73a33f3ed1e0367a"
 LORDS_DOC = "001_49094da6f0fad395"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test not marked ``unit`` is an ``integration`` test, so ``-m unit`` and ``-m integration`` split the
+    suite in two."""
+    for item in items:
+        if item.get_closest_marker("unit") is None:
+            item.add_marker(pytest.mark.integration)
+
+
 def shared_sample_lines(n: int, step: int = 1) -> list[str]:
     """The first ``n`` lines (every ``step``-th) of the shared Commons file; skips the test when it is absent."""
     if not SHARED_DATA.exists():

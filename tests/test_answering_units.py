@@ -14,6 +14,8 @@ from qa.sentences import split_sentences
 from qa.types import Hit, Quote
 from qa.verify import DECLINED, declines, verify
 
+pytestmark = pytest.mark.unit
+
 LOOSE = RefusalThresholds(similarity=0.3, name_coverage=0.5, colocation=0.5)
 
 
@@ -318,9 +320,12 @@ def test_putting_out_a_report_is_not_asking_a_question():
 
 def test_a_question_naming_two_records_is_answered_from_both():
     older = passage(
-        2, "Children are protected by local safeguarding boards.", answerer="Edward Timpson",
-        date_answered="2015-07-14", doc_id="older",
-    )  # fmt: skip
+        2,
+        "Children are protected by local safeguarding boards.",
+        answerer="Edward Timpson",
+        date_answered="2015-07-14",
+        doc_id="older",
+    )
     question = analyse("Which minister answered both the July 2015 question and the December 2016 question?")
     found = answer_metadata(question, [EIF, older])
     assert found is not None and {p.hit.doc_id for p in found.passages} == {"d1", "older"}
@@ -398,9 +403,11 @@ def test_financial_years_spelt_out_and_spans_of_time():
 
 def test_the_answering_department_needs_no_naming_in_each_sentence():
     dfe = passage(
-        4, "To support social workers, the department funds professional development for around 4,000 social "
-        "workers each year.", department="Department for Education",
-    )  # fmt: skip
+        4,
+        "To support social workers, the department funds professional development for around 4,000 social "
+        "workers each year.",
+        department="Department for Education",
+    )
     question = "How many social workers does the Department for Education fund professional development for?"
     sentence = [("The Department for Education funds professional development for around 4,000 social workers.", [4])]
     assert verify(sentence, [dfe], question).kept

@@ -9,6 +9,8 @@ from corpus import load_documents
 from corpus.jsonl_loader import record_to_document
 from index.chunking import Chunker, count_tokens
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def default_docs():

@@ -32,7 +32,7 @@ def _free_port() -> int:
 def app_url(default_settings):
     from ui.app import launch
 
-    settings = default_settings.model_copy(update={"max_new_tokens": 24})
+    settings = default_settings.with_overrides(max_new_tokens=24)
     demo = launch(settings, port=_free_port(), block=False, quiet=True)
     yield demo.local_url
     demo.close()
@@ -59,7 +59,7 @@ def test_fifty_concurrent_questions_through_the_api(app_url):
 
 def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
     from qa.assistant import Assistant
-    from qa.errors import IndexBusy
+    from qa.errors import IndexBusyError
 
     settings = Settings(data_dir=tmp_path / "data", model="tiny", max_new_tokens=16)
     bot = Assistant(settings)  # indexes the default corpus
@@ -87,7 +87,7 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
             try:
                 hits = bot.retrieve("When was the Early Intervention Foundation set up?", k=3)
                 answer = bot.ask("When was the Early Intervention Foundation set up?")
-            except IndexBusy as exc:
+            except IndexBusyError as exc:
                 assert "index" in str(exc)
                 outcomes["busy"] += 1
             else:

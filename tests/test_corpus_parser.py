@@ -9,6 +9,8 @@ import pytest
 from corpus import DocumentKind, House, load_documents
 from corpus.text_layouts import parse_date, parse_member
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def docs():

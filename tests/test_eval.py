@@ -13,12 +13,13 @@ from eval import metrics
 from eval.corpora import select_subset
 from eval.dataset import DatasetError, EvalPair, load_pairs
 from eval.judge import Claim, VerdictCache
+from eval.options import limit_pairs, split_values
 from eval.results import ConfigResult, PairResult, RunConfig, by_kind, strip_markers, summarise
-from eval.runner import limit_pairs, split_values
 
 # fact matching ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("fact", "answer", "expected"),
     [
@@ -54,6 +55,7 @@ def test_fact_present(fact: str, answer: str, expected: bool) -> None:
     assert metrics.fact_present(fact, answer) is expected
 
 
+@pytest.mark.unit
 def test_refusal_cause() -> None:
     from eval.results import refusal_cause
 
@@ -64,6 +66,7 @@ def test_refusal_cause() -> None:
     assert refusal_cause(None) == "other"
 
 
+@pytest.mark.unit
 def test_strip_markers() -> None:
     assert strip_markers("It was 2013 [1]. It is funded [1, 2][3].") == "It was 2013. It is funded."
 
@@ -71,6 +74,7 @@ def test_strip_markers() -> None:
 # retrieval --------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_retrieval_metrics_on_documents() -> None:
     ranked = ["a", "a", "b", "c", "b", "d"]  # chunks → documents a, b, c, d
     relevant = ["c", "x"]
@@ -86,6 +90,7 @@ def test_retrieval_metrics_on_documents() -> None:
     assert metrics.ndcg_at_k(ranked, [], 10) == 0.0
 
 
+@pytest.mark.unit
 def test_citation_metrics() -> None:
     assert metrics.citation_precision(["a", "b", "a"], ["a"]) == 0.5
     assert metrics.citation_precision([], ["a"]) is None
@@ -93,6 +98,7 @@ def test_citation_metrics() -> None:
     assert metrics.citation_recall([], ["a"]) == 0.0
 
 
+@pytest.mark.unit
 def test_aggregates() -> None:
     assert metrics.mean([1.0, None, 0.0]) == 0.5
     assert metrics.mean([None]) is None
@@ -105,6 +111,7 @@ def test_aggregates() -> None:
     assert faith.answer_rate == 0.5
 
 
+@pytest.mark.unit
 def test_agreement_and_kappa() -> None:
     judge = [True, True, False, False, True, False]
     facts = [True, False, False, False, True, True]
@@ -119,6 +126,7 @@ def test_agreement_and_kappa() -> None:
         metrics.agreement([True], [])
 
 
+@pytest.mark.unit
 def test_best_threshold() -> None:
     best = metrics.best_threshold([0.6, 0.7, 0.8], [0.2, 0.3, 0.65])
     assert best is not None
@@ -129,6 +137,7 @@ def test_best_threshold() -> None:
     assert metrics.best_threshold([0.5], []) is None
 
 
+@pytest.mark.unit
 def test_threshold_within_false_refusals() -> None:
     answerable = [0.5, 0.6, 0.7, 0.8]
     loose = metrics.threshold_within(answerable, [0.2, 0.55, 0.65], 0.25)  # one answerable may be refused
@@ -155,10 +164,15 @@ def _pair(**overrides) -> dict:
     return {**base, **overrides}
 
 
+@pytest.mark.unit
 def test_loader_names_file_and_line(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
-    good.write_text(json.dumps(_pair()) + "\n\n" + json.dumps(_pair(id="t-2", kind="unanswerable", key_facts=[],
-                    source_ids=[])) + "\n")  # fmt: skip
+    good.write_text(
+        json.dumps(_pair())
+        + "\n\n"
+        + json.dumps(_pair(id="t-2", kind="unanswerable", key_facts=[], source_ids=[]))
+        + "\n"
+    )
     pairs = load_pairs(good)
     assert [p.id for p in pairs] == ["t-1", "t-2"]
     assert [p.answerable for p in pairs] == [True, False]
@@ -181,6 +195,7 @@ def test_loader_names_file_and_line(tmp_path: Path) -> None:
         load_pairs(tmp_path / "missing.jsonl")
 
 
+@pytest.mark.unit
 def test_limit_keeps_an_unanswerable() -> None:
     pairs = load_pairs("default")
     chosen = limit_pairs(pairs, 4)
@@ -191,6 +206,7 @@ def test_limit_keeps_an_unanswerable() -> None:
     assert split_values(["a,b", "b", " c "]) == ["a", "b", "c"]
 
 
+@pytest.mark.unit
 def test_subset_selection_is_deterministic() -> None:
     records = [{"id": f"r-{i}", "topic": "other", "answer_text": "x"} for i in range(50)]
     records[7]["topic"] = "child_protection_social_care"
@@ -202,6 +218,7 @@ def test_subset_selection_is_deterministic() -> None:
     assert [r["id"] for r in select_subset(list(reversed(records)), {"r-3"}, size=10)] == ids
 
 
+@pytest.mark.unit
 def test_verdict_cache(tmp_path: Path) -> None:
     path = tmp_path / "judge.jsonl"
     cache = VerdictCache(path)
@@ -223,25 +240,72 @@ def _result(**values) -> PairResult:
 
 def _synthetic() -> list[PairResult]:
     return [
-        _result(id="a", kind="factoid", key_facts=["x"], source_ids=["d1"], ranked=["d1", "d2"], context=["d1"],
-                answer="x [1]", cited=["d1"], facts_found=[True], context_facts=[True], sentences=["x"],
-                self_supported=[True], verdicts=[True], timings={"retrieve": 0.1, "total": 2.0, "first_token": 1.0}),
-        _result(id="b", kind="list", key_facts=["y", "z"], source_ids=["d2"], ranked=["d1", "d2"], context=["d1"],
-                answer="y [1]. w [2].", cited=["d1", "d2"], facts_found=[True, False], context_facts=[True, True],
-                sentences=["y", "w"], self_supported=[True, False], verdicts=[True, True],
-                timings={"retrieve": 0.3, "total": 4.0, "first_token": 3.0}),
-        _result(id="c", kind="factoid", key_facts=["v"], source_ids=["d3"], ranked=["d1"], context=["d1"],
-                refused=True, refusal_reason="the model found no answer in the passages", answer="no",
-                facts_found=[False], context_facts=[False], timings={"retrieve": 0.2, "total": 0.2}),
+        _result(
+            id="a",
+            kind="factoid",
+            key_facts=["x"],
+            source_ids=["d1"],
+            ranked=["d1", "d2"],
+            context=["d1"],
+            answer="x [1]",
+            cited=["d1"],
+            facts_found=[True],
+            context_facts=[True],
+            sentences=["x"],
+            self_supported=[True],
+            verdicts=[True],
+            timings={"retrieve": 0.1, "total": 2.0, "first_token": 1.0},
+        ),
+        _result(
+            id="b",
+            kind="list",
+            key_facts=["y", "z"],
+            source_ids=["d2"],
+            ranked=["d1", "d2"],
+            context=["d1"],
+            answer="y [1]. w [2].",
+            cited=["d1", "d2"],
+            facts_found=[True, False],
+            context_facts=[True, True],
+            sentences=["y", "w"],
+            self_supported=[True, False],
+            verdicts=[True, True],
+            timings={"retrieve": 0.3, "total": 4.0, "first_token": 3.0},
+        ),
+        _result(
+            id="c",
+            kind="factoid",
+            key_facts=["v"],
+            source_ids=["d3"],
+            ranked=["d1"],
+            context=["d1"],
+            refused=True,
+            refusal_reason="the model found no answer in the passages",
+            answer="no",
+            facts_found=[False],
+            context_facts=[False],
+            timings={"retrieve": 0.2, "total": 0.2},
+        ),
         _result(id="u1", kind="unanswerable", key_facts=[], source_ids=[], refused=True, timings={"total": 0.1}),
-        _result(id="u2", kind="unanswerable", key_facts=[], source_ids=[], answer="made up [1]", cited=["d1"],
-                sentences=["made up"], self_supported=[False], verdicts=[False], timings={"total": 3.0}),
-    ]  # fmt: skip
+        _result(
+            id="u2",
+            kind="unanswerable",
+            key_facts=[],
+            source_ids=[],
+            answer="made up [1]",
+            cited=["d1"],
+            sentences=["made up"],
+            self_supported=[False],
+            verdicts=[False],
+            timings={"total": 3.0},
+        ),
+    ]
 
 
 UNSUPPORTED = "no sentence of the model's answer is supported by the passages"
 
 
+@pytest.mark.unit
 def test_summarise_exact() -> None:
     m = summarise(_synthetic(), retrieval_only=False)
     assert (m["n"], m["answerable"], m["unanswerable"]) == (5, 3, 2)
@@ -257,8 +321,15 @@ def test_summarise_exact() -> None:
     assert (m["refused_unanswerable"], m["refused_answerable"]) == (1, 1)
     causes = (m["refused_answerable_model"], m["refused_answerable_gate"], m["refused_answerable_unsupported"])
     assert causes == (1, 0, 0) and m["withheld_correct"] == 0
-    withheld = _result(id="w", kind="factoid", key_facts=["2013"], source_ids=["d1"], refused=True,
-                       sentences=["In 2013."], refusal_reason=UNSUPPORTED)  # fmt: skip
+    withheld = _result(
+        id="w",
+        kind="factoid",
+        key_facts=["2013"],
+        source_ids=["d1"],
+        refused=True,
+        sentences=["In 2013."],
+        refusal_reason=UNSUPPORTED,
+    )
     assert summarise([withheld], retrieval_only=False)["withheld_correct"] == 1
     assert m["faithfulness"] == pytest.approx(3 / 4)  # a: 1/1, b: 2/2, u2: 0/1
     assert m["faithful_answers"] == pytest.approx(2 / 3)
@@ -267,25 +338,57 @@ def test_summarise_exact() -> None:
     assert m["judge_agreement"] == 0.5 and m["judge_agreement_n"] == 2
     assert m["p50_retrieve"] == pytest.approx(0.2) and m["p50_first_token"] == pytest.approx(2.0)
     kinds = by_kind(_synthetic())
-    assert kinds["factoid"] == {"n": 2, "correct": 0.5, "key_facts": 0.5, "cite_p": None, "cite_r": 1.0,
-                                "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
-    assert kinds["unanswerable"] == {"n": 2, "correct": 0.5, "key_facts": None, "cite_p": None, "cite_r": None,
-                                     "refused": 0.5, "shown": 1, "withheld": 0}  # fmt: skip
+    assert kinds["factoid"] == {
+        "n": 2,
+        "correct": 0.5,
+        "key_facts": 0.5,
+        "cite_p": None,
+        "cite_r": 1.0,
+        "refused": 0.5,
+        "shown": 1,
+        "withheld": 0,
+    }
+    assert kinds["unanswerable"] == {
+        "n": 2,
+        "correct": 0.5,
+        "key_facts": None,
+        "cite_p": None,
+        "cite_r": None,
+        "refused": 0.5,
+        "shown": 1,
+        "withheld": 0,
+    }
 
 
+@pytest.mark.unit
 def test_report_from_run_files(tmp_path: Path) -> None:
     from eval.report import write_report
 
     pairs = _synthetic()
     for p in pairs:
         p.best_similarity = 0.7 if p.answerable else 0.2
-    config = RunConfig(set="default", corpus="default", model="tiny", retrieval="hybrid", k=5, chunk_tokens=256,
-                       refusal_threshold=0.3)  # fmt: skip
-    answers = ConfigResult(config=config, retrieval_only=False, judge="tiny", documents=5, peak_rss_mb=900.0,
-                           metrics=summarise(pairs, False), by_kind=by_kind(pairs), pairs=pairs)  # fmt: skip
+    config = RunConfig(
+        set="default", corpus="default", model="tiny", retrieval="hybrid", k=5, chunk_tokens=256, refusal_threshold=0.3
+    )
+    answers = ConfigResult(
+        config=config,
+        retrieval_only=False,
+        judge="tiny",
+        documents=5,
+        peak_rss_mb=900.0,
+        metrics=summarise(pairs, False),
+        by_kind=by_kind(pairs),
+        pairs=pairs,
+    )
     sweep_config = config.model_copy(update={"model": None})
-    sweep = ConfigResult(config=sweep_config, retrieval_only=True, documents=5, metrics=summarise(pairs, True),
-                         by_kind=by_kind(pairs), pairs=pairs)  # fmt: skip
+    sweep = ConfigResult(
+        config=sweep_config,
+        retrieval_only=True,
+        documents=5,
+        metrics=summarise(pairs, True),
+        by_kind=by_kind(pairs),
+        pairs=pairs,
+    )
     (tmp_path / "runs").mkdir()
     for name, result in (("a", answers), ("b", sweep)):
         run = {"command": f"parlqa eval --name {name}", "finished": name, "results": [result.stored()]}
@@ -302,6 +405,7 @@ def test_report_from_run_files(tmp_path: Path) -> None:
     assert len(data["configurations"]) == 2 and data["calibration"][0]["best"]["threshold"] == 0.45
 
 
+@pytest.mark.unit
 def test_eval_pair_model_is_frozen() -> None:
     pair = EvalPair.model_validate(_pair())
     with pytest.raises(Exception):  # noqa: B017
@@ -320,8 +424,23 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     if "tiny" not in installed_presets():
         pytest.skip("the tiny model preset is not installed")
     out = tmp_path / "report"
-    args = ["eval", "--set", "default", "--model", "tiny", "--limit", "4", "--judge", "tiny", "--out", str(out),
-            "--data-dir", str(tmp_path / "indexes"), "--name", "smoke"]  # fmt: skip
+    args = [
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "4",
+        "--judge",
+        "tiny",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "smoke",
+    ]
     env = {"PARLQA_JUDGE_CACHE": str(tmp_path / "judge.jsonl")}
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
@@ -331,8 +450,9 @@ def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     assert config["config"]["model"] == "tiny" and config["judge"] == "tiny"
     assert (m["n"], m["answerable"], m["unanswerable"]) == (4, 3, 1)
     for key, value in m.items():
-        if key.startswith(("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n",
-                           "shown", "withheld")):  # fmt: skip
+        if key.startswith(
+            ("p50_", "n", "answerable", "unanswerable", "judged", "refused_", "judge_agreement_n", "shown", "withheld")
+        ):
             continue
         assert value is None or 0.0 <= value <= 1.0 or (key == "judge_kappa" and -1.0 <= value <= 1.0), key
     refused = [p for p in pairs if p["refused"]]
@@ -363,8 +483,25 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
     if "tiny" not in installed_presets():
         pytest.skip("the tiny model preset is not installed")
     out = tmp_path / "report"
-    args = ["eval", "--set", "default", "--model", "tiny", "--limit", "4", "--judge", "none", "--out", str(out),
-            "--data-dir", str(tmp_path / "indexes"), "--name", "both", "--system", "parlqa,baseline"]  # fmt: skip
+    args = [
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "4",
+        "--judge",
+        "none",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "both",
+        "--system",
+        "parlqa,baseline",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     run = json.loads((out / "runs" / "both.json").read_text())
@@ -380,14 +517,18 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
     assert "parlqa against the plain LangChain recipe" in report and "LangChain baseline" in report
 
 
+@pytest.mark.unit
 def test_facts_in_sources_filled_from_retrieval_twin() -> None:
     from eval.report import fill_facts_in_context
 
-    config = RunConfig(set="s", corpus="default", model="m", retrieval="bm25", k=5, chunk_tokens=256,
-                       refusal_threshold=0.3)  # fmt: skip
+    config = RunConfig(
+        set="s", corpus="default", model="m", retrieval="bm25", k=5, chunk_tokens=256, refusal_threshold=0.3
+    )
     answer_pairs = [_result(id="a", kind="factoid", key_facts=["x"], source_ids=["d"])]
-    twin_pairs = [_result(id=i, kind="factoid", key_facts=["x"], source_ids=["d"], context_facts=[ok])
-                  for i, ok in (("a", True), ("b", False))]  # fmt: skip
+    twin_pairs = [
+        _result(id=i, kind="factoid", key_facts=["x"], source_ids=["d"], context_facts=[ok])
+        for i, ok in (("a", True), ("b", False))
+    ]
     answers = ConfigResult(config=config, retrieval_only=False, metrics=summarise(answer_pairs, False))
     answers.pairs = answer_pairs
     twin = ConfigResult(config=config.model_copy(update={"model": None}), retrieval_only=True, pairs=twin_pairs)
@@ -414,33 +555,72 @@ def test_ann_check_matches_exact_search_on_a_small_store(tmp_path: Path) -> None
     assert ann_check(client, "vectors", []) is None
 
 
+@pytest.mark.unit
 def test_sentence_citations_and_headline_figures() -> None:
     from eval.compare import headline_figures, headline_table
 
     pairs = [
-        _result(id="a", kind="factoid", half="held-out", key_facts=["x"], source_ids=["d1"], answer="x [1]. y [2].",
-                cited=["d1", "d2"], facts_found=[True], sentences=["x", "y"], sentence_citations=[["d1"], ["d2"]],
-                timings={"first_token": 1.0, "total": 2.0}),
-        _result(id="m", kind="who_when", half="held-out", key_facts=["Ann Lee"], source_ids=["d3"],
-                answer="Ann Lee [1].", cited=["d3"], facts_found=[True], sentences=["Ann Lee"],
-                sentence_citations=[["d3"]], timings={"first_token": 0.1, "total": 0.1}),
-        _result(id="n", kind="near_miss", half="held-out", key_facts=[], source_ids=[], refused=True,
-                refusal_reason="no passage sentence states the asked fact", timings={"total": 0.1}),
-        _result(id="w", kind="factoid", half="held-out", key_facts=["v"], source_ids=["d1"], refused=True,
-                refusal_reason="no sentence of the model's answer is stated by the passages", timings={"total": 3.0}),
-    ]  # fmt: skip
+        _result(
+            id="a",
+            kind="factoid",
+            half="held-out",
+            key_facts=["x"],
+            source_ids=["d1"],
+            answer="x [1]. y [2].",
+            cited=["d1", "d2"],
+            facts_found=[True],
+            sentences=["x", "y"],
+            sentence_citations=[["d1"], ["d2"]],
+            timings={"first_token": 1.0, "total": 2.0},
+        ),
+        _result(
+            id="m",
+            kind="who_when",
+            half="held-out",
+            key_facts=["Ann Lee"],
+            source_ids=["d3"],
+            answer="Ann Lee [1].",
+            cited=["d3"],
+            facts_found=[True],
+            sentences=["Ann Lee"],
+            sentence_citations=[["d3"]],
+            timings={"first_token": 0.1, "total": 0.1},
+        ),
+        _result(
+            id="n",
+            kind="near_miss",
+            half="held-out",
+            key_facts=[],
+            source_ids=[],
+            refused=True,
+            refusal_reason="no passage sentence states the asked fact",
+            timings={"total": 0.1},
+        ),
+        _result(
+            id="w",
+            kind="factoid",
+            half="held-out",
+            key_facts=["v"],
+            source_ids=["d1"],
+            refused=True,
+            refusal_reason="no sentence of the model's answer is stated by the passages",
+            timings={"total": 3.0},
+        ),
+    ]
     figures = headline_figures(pairs)
     assert figures["key facts"] == pytest.approx(2 / 3)
     assert figures["cite P"] == pytest.approx(2 / 3)  # per sentence: d1 yes, d2 no, d3 yes
     assert figures["metadata"] == 1.0 and figures["near-miss refusal"] == 1.0
     assert figures["false refusal"] == pytest.approx(1 / 3)
     assert (figures["shown"], figures["withheld"]) == (2, 1)
-    config = RunConfig(set="default", corpus="default", model="base", retrieval="hybrid", k=3, chunk_tokens=256,
-                       refusal_threshold=0.2)  # fmt: skip
+    config = RunConfig(
+        set="default", corpus="default", model="base", retrieval="hybrid", k=3, chunk_tokens=256, refusal_threshold=0.2
+    )
     table = headline_table([ConfigResult(config=config, retrieval_only=False, pairs=pairs)])
     assert len(table) == 3 and "held-out" in table[2] and "1.00 ✓" in table[2]
 
 
+@pytest.mark.unit
 def test_baseline_page_text_names_who_and_when() -> None:
     from corpus import load_documents
     from eval.baseline import document_text

@@ -11,6 +11,8 @@ import pytest
 from eval.dataset import Kind, load_pairs
 from eval.metrics import fact_present
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO / "corpus" / "documents"
 SHARED_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "written_questions_commons_2023_2026.jsonl.gz"
@@ -117,8 +119,14 @@ def test_absence_check_finds_a_stated_fact() -> None:
     from eval.absence import check_pairs, corpus_documents
     from eval.dataset import EvalPair
 
-    stated = EvalPair(id="x", question="When was the EIF set up?", reference_answer="", kind="near_miss",
-                      corpus="default", absent=[["early intervention foundation"], ["2013"]])  # fmt: skip
+    stated = EvalPair(
+        id="x",
+        question="When was the EIF set up?",
+        reference_answer="",
+        kind="near_miss",
+        corpus="default",
+        absent=[["early intervention foundation"], ["2013"]],
+    )
     (check,) = check_pairs([stated], corpus_documents("default"))
     assert not check.absent and check.matches[0]["doc_id"] == "000_73a33f3ed1e0367a"
 

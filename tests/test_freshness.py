@@ -50,6 +50,7 @@ def _save_bm25(settings: Settings, generation: int, texts: list[str]) -> None:
     LexicalIndex.build(chunks, generation).save(settings.bm25_dir)
 
 
+@pytest.mark.unit
 def test_generation_watch_reads_at_most_once_per_interval(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", index_check_interval=1.0)
     clock = Clock()
@@ -78,11 +79,12 @@ def test_generation_watch_reads_at_most_once_per_interval(tmp_path):
     assert watch.poll() == IndexVersion(1, None) and watch._db is not watch_db
     watch.close()
 
-    every = GenerationWatch(settings.model_copy(update={"index_check_interval": 0.0}), clock=clock)
+    every = GenerationWatch(settings.with_overrides(index_check_interval=0.0), clock=clock)
     assert [every.poll() for _ in range(3)] == [IndexVersion(1, None)] * 3 and every.reads == 3
     every.close()
 
 
+@pytest.mark.unit
 def test_live_index_reloads_bm25_and_reopens_the_store_when_the_index_moves(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", index_check_interval=1.0)
     clock = Clock()
@@ -113,6 +115,7 @@ def test_live_index_reloads_bm25_and_reopens_the_store_when_the_index_moves(tmp_
     assert live.lexical() is second and store.reopened == 3  # nothing moved: nothing reloaded
 
 
+@pytest.mark.unit
 def test_live_index_without_an_index_serves_an_empty_one(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     live = LiveIndex(settings, CountingStore())
@@ -133,7 +136,7 @@ def test_an_assistant_serves_what_another_process_indexes(own_index):
     from qa.assistant import Assistant
 
     settings, corpus = own_index
-    bot = Assistant(settings.model_copy(update={"index_check_interval": 0.0}), auto_index=False)
+    bot = Assistant(settings.with_overrides(index_check_interval=0.0), auto_index=False)
     for mode in ("dense", "bm25", "hybrid"):
         assert YOUTH_DOC not in {h.doc_id for h in bot.retrieve(YOUTH_QUESTION, k=3, mode=mode)}
 

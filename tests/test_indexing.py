@@ -93,7 +93,7 @@ def test_interrupted_run_is_repaired(settings, corpus_copy):
 
 def test_changing_chunk_size_reembeds_everything(settings, corpus_copy):
     first, ids_256, _ = _run(settings, [corpus_copy])
-    smaller = settings.model_copy(update={"chunk_tokens": 128})
+    smaller = settings.with_overrides(chunk_tokens=128)
     second, ids_128, manifest_ids = _run(smaller, [corpus_copy])
     assert second.added == 5 and ids_128 == manifest_ids and not (ids_128 & ids_256)
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from conftest import shared_sample_lines
 
 from corpus import House, load_documents
 from corpus.jsonl_loader import RecordError, record_to_document
+
+pytestmark = pytest.mark.unit
 
 
 def test_shared_sample_maps_every_field(tmp_path):

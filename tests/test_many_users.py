@@ -125,8 +125,10 @@ def test_fifty_concurrent_questions_over_two_chats(team: Team) -> None:
     generated = len(drafts)
     if drafts:
         print({k: round(sum(t.get(k, 0) for t in drafts) / generated, 2) for k in drafts[0]})
-    print(f"\n50 questions over two chats: {len(results)} replies ({generated} generated), {len(errors)} errors, "
-          f"{elapsed:.0f} s")  # fmt: skip
+    print(
+        f"\n50 questions over two chats: {len(results)} replies ({generated} generated), {len(errors)} errors, "
+        f"{elapsed:.0f} s"
+    )
     assert errors == []
     assert len(results) == 50
     for result in results:

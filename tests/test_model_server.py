@@ -40,6 +40,7 @@ def server(tmp_path_factory) -> Iterator[ModelServer]:
 # the settings and the error message -------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_llm_url_is_checked_and_normalised() -> None:
     assert Settings(llm_url="http://127.0.0.1:8080/v1/").llm_url == "http://127.0.0.1:8080/v1"
     assert Settings(llm_url="  ").llm_url is None and Settings().llm_url is None
@@ -48,6 +49,7 @@ def test_llm_url_is_checked_and_normalised() -> None:
             Settings(llm_url=bad)
 
 
+@pytest.mark.unit
 def test_llm_url_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("PARLQA_LLM_URL", "http://10.0.0.5:9000/v1")
     monkeypatch.setenv("PARLQA_LLM_MODEL", "served")
@@ -164,10 +166,25 @@ def test_eval_runs_against_the_server(server, tmp_path: Path) -> None:
     out = tmp_path / "report"
     before = server.requests()
     result = run_parlqa(
-        "eval", "--set", "default", "--model", "tiny", "--limit", "6", "--judge", "none", "--out", str(out),
-        "--data-dir", str(tmp_path / "indexes"), "--name", "served",
-        data_dir=tmp_path / "data", timeout=600, PARLQA_LLM_URL=server.url,
-    )  # fmt: skip
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "6",
+        "--judge",
+        "none",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        "--name",
+        "served",
+        data_dir=tmp_path / "data",
+        timeout=600,
+        PARLQA_LLM_URL=server.url,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert server.requests() > before
     run = json.loads((out / "runs" / "served.json").read_text())
@@ -217,10 +234,23 @@ def test_chat_shows_the_server_error_and_answers_once_it_is_up(default_settings,
 def test_eval_with_an_unreachable_server_fails_in_one_line(tmp_path: Path) -> None:
     url = f"http://{HOST}:{free_port()}/v1"
     result = run_parlqa(
-        "eval", "--set", "default", "--model", "tiny", "--limit", "2", "--judge", "none",
-        "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "indexes"),
-        data_dir=tmp_path / "data", timeout=600, PARLQA_LLM_URL=url,
-    )  # fmt: skip
+        "eval",
+        "--set",
+        "default",
+        "--model",
+        "tiny",
+        "--limit",
+        "2",
+        "--judge",
+        "none",
+        "--out",
+        str(tmp_path / "out"),
+        "--data-dir",
+        str(tmp_path / "indexes"),
+        data_dir=tmp_path / "data",
+        timeout=600,
+        PARLQA_LLM_URL=url,
+    )
     assert result.returncode == 2
     assert f"error: the model server at {url} could not be reached (" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out" / "runs").exists()

@@ -61,6 +61,7 @@ def _no_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- resolving -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_tiny_resolves_to_verified_gguf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     resolved = resolve_model("tiny", cache_dir=tmp_path)
     assert resolved.preset is PRESETS["tiny"]
@@ -72,6 +73,7 @@ def test_tiny_resolves_to_verified_gguf(tmp_path: Path, monkeypatch: pytest.Monk
     assert "tiny" in installed_presets()
 
 
+@pytest.mark.unit
 def test_unknown_name_says_what_to_use() -> None:
     with pytest.raises(ModelNotInstalledError) as info:
         resolve_model("no-such-model")
@@ -80,6 +82,7 @@ def test_unknown_name_says_what_to_use() -> None:
     assert "\n" not in message
 
 
+@pytest.mark.unit
 def test_missing_packages_name_the_install_command(tmp_path: Path) -> None:
     preset = ModelPreset(
         name="ghost",
@@ -99,6 +102,7 @@ def test_missing_packages_name_the_install_command(tmp_path: Path) -> None:
     assert installed_presets({"ghost": preset}) == []
 
 
+@pytest.mark.unit
 def test_single_file_with_wrong_bytes_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     preset = _fake_preset(tmp_path / "site", monkeypatch, [b"GGUF" + b"x" * 60], sha256="ab" * 32)
     assert installed_presets({preset.name: preset}) == [preset.name]
@@ -107,6 +111,7 @@ def test_single_file_with_wrong_bytes_is_refused(tmp_path: Path, monkeypatch: py
     assert not (tmp_path / "cache" / f"{preset.name}.verified.json").exists()
 
 
+@pytest.mark.unit
 def test_parts_are_joined_in_preset_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Eleven parts: a lexical sort (1, 10, 11, 2, ...) would give different bytes.
     blobs = [b"GGUF"] + [bytes([i]) * (100 + i) for i in range(1, 11)]
@@ -121,6 +126,7 @@ def test_parts_are_joined_in_preset_order(tmp_path: Path, monkeypatch: pytest.Mo
     assert resolve_model(preset.name, presets={preset.name: preset}, cache_dir=cache).path == resolved.path
 
 
+@pytest.mark.unit
 def test_joined_file_with_wrong_sha_is_never_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     preset = _fake_preset(tmp_path / "site", monkeypatch, [b"GGUF", b"one", b"two"], sha256="cd" * 32)
     cache = tmp_path / "cache"
@@ -130,6 +136,7 @@ def test_joined_file_with_wrong_sha_is_never_kept(tmp_path: Path, monkeypatch: p
     assert not (cache / f"{preset.name}.verified.json").exists()
 
 
+@pytest.mark.unit
 def test_corrupted_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blobs = [b"GGUF", b"a" * 500, b"b" * 500]
     preset = _fake_preset(tmp_path / "site", monkeypatch, blobs)
@@ -141,6 +148,7 @@ def test_corrupted_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
 
 
+@pytest.mark.unit
 def test_local_gguf_paths(tmp_path: Path) -> None:
     good = tmp_path / "m.gguf"
     good.write_bytes(b"GGUF" + b"\0" * 16)

@@ -15,6 +15,7 @@ from qa.sentences import sentences
 from qa.types import Filters, Hit
 
 
+@pytest.mark.unit
 def test_markers_pointing_nowhere_are_dropped():
     text, parsed = parse_markers("It began in 2013 [1][7]. Funding came from four departments [2, 9]. Odd [0].", 3)
     assert parsed == [
@@ -25,11 +26,13 @@ def test_markers_pointing_nowhere_are_dropped():
     assert "[" not in text
 
 
+@pytest.mark.unit
 def test_trailing_marker_after_full_stop_belongs_to_the_sentence():
     _, parsed = parse_markers("The fund is worth £23 million. [2]", 2)
     assert parsed == [("The fund is worth £23 million.", [2])]
 
 
+@pytest.mark.unit
 def test_rrf_scores():
     scores = reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]], k=60)
     assert scores["a"] == pytest.approx(1 / 61 + 1 / 62)
@@ -42,6 +45,7 @@ def _hit(doc: str, n: int) -> Hit:
     return Hit(chunk_id=f"{doc}:{n}", doc_id=doc, score=1.0, text="t", metadata={})
 
 
+@pytest.mark.unit
 def test_one_document_cannot_fill_every_slot():
     hits = [_hit("a", i) for i in range(5)] + [_hit("b", 0), _hit("c", 0)]
     assert [h.chunk_id for h in cap_per_document(hits, 4, 2)] == ["a:0", "a:1", "b:0", "c:0"]
@@ -73,6 +77,7 @@ def columns() -> ChunkColumns:
     )
 
 
+@pytest.mark.unit
 def test_filters_on_both_sides_agree(columns):
     f = Filters(since=date(2020, 1, 1), department="education")
     assert lexical_mask(f, columns).tolist() == [True, False, False, False]
@@ -96,6 +101,7 @@ def test_real_retrieval_honours_filters(assistant):
         assert dcsf and {h.doc_id for h in dcsf} == {"004_4d3d440a68fcc51d"}
 
 
+@pytest.mark.unit
 def test_sentence_splitting_keeps_figures_and_abbreviations():
     assert sentences("It cost £5.5 million, e.g. for Mr. Smith. Dr Jones agreed.\n\nA new paragraph") == [
         "It cost £5.5 million, e.g. for Mr. Smith.",

@@ -43,6 +43,7 @@ BOT = "#pq-chat [data-testid=bot]"
 # rendering units -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_inert_escapes_html_and_markdown():
     out = render.inert('<script>x</script> ![i](http://h/i.png) [l](javascript:alert(1)) "q" `c` *e*')
     for raw in '<>[]()!`*"':
@@ -50,12 +51,14 @@ def test_inert_escapes_html_and_markdown():
     assert "&lt;script&gt;" in out
 
 
+@pytest.mark.unit
 def test_linkify_links_known_markers_only():
     out = render.linkify("Set up in 2013 [1]. Not here [7].", known=[1])
     assert '<a class="pq-cite" href="#source-1"' in out
     assert "#source-7" not in out and "&#91;7&#93;" in out
 
 
+@pytest.mark.unit
 def test_unsupported_sentence_is_flagged():
     answer = _answer("Q", supported=(True, False))
     out = render.answer_html(answer, known=[1])
@@ -63,6 +66,7 @@ def test_unsupported_sentence_is_flagged():
     assert render.UNSUPPORTED_LABEL in out and "⚠" in out
 
 
+@pytest.mark.unit
 def test_source_card_escapes_highlights_and_links_safely():
     card = render.source_card(_citation(title="<b>T</b>", url="https://example.org/q?a=1&b=2"))
     assert 'id="source-1"' in card and "&lt;b&gt;" in card
@@ -71,6 +75,7 @@ def test_source_card_escapes_highlights_and_links_safely():
     assert "javascript" not in render.source_card(_citation(url="javascript:alert(1)"))
 
 
+@pytest.mark.unit
 def test_plain_answer_lists_references():
     text = render.plain_answer(_answer("Q"), [_citation()])
     assert text.startswith("The fund gave £5 million [1].")
@@ -78,6 +83,7 @@ def test_plain_answer_lists_references():
     assert "https://example.org/q/1" in text
 
 
+@pytest.mark.unit
 def test_form_filters_validate_dates():
     assert form_filters("", "", "", "", "Any") is None
     f = form_filters("2016-01-01", "2016-12-31", " Education ", "", "Lords")
@@ -106,6 +112,7 @@ def test_login_needs_both_variables(monkeypatch):
     assert _auth() == ("reader", "secret")
 
 
+@pytest.mark.unit
 def test_chat_command_is_registered():
     from typer.testing import CliRunner
 
@@ -451,6 +458,7 @@ def test_gradio_client_ask(real_app):
         client.predict(EIF_QUESTION, '{"since": "yesterday"}', 0, "", "", api_name="/ask")
 
 
+@pytest.mark.unit
 def test_the_streamed_draft_is_marked_unchecked_and_escaped():
     from ui import render
 

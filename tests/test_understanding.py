@@ -39,11 +39,13 @@ def lexicon() -> Lexicon:
     return Lexicon.build(TEXTS, METADATA, ENTRIES)
 
 
+@pytest.mark.unit
 def test_member_names_lose_their_honorifics():
     assert member_key("Mr Gregory Campbell") == "gregory campbell"
     assert member_key("Sir John Hayes MP") == "john hayes"
 
 
+@pytest.mark.unit
 def test_members_and_their_roles(lexicon: Lexicon):
     asked = understand("Which minister answered gregory campbell's July 2025 question on Crown Estate rent?", lexicon)
     assert asked.members == (MemberMention(name="Mr Gregory Campbell", role="asker"),)
@@ -56,6 +58,7 @@ def test_members_and_their_roles(lexicon: Lexicon):
     assert understand("What did Jones say?", lexicon).members == ()
 
 
+@pytest.mark.unit
 def test_departments_with_short_names(lexicon: Lexicon):
     assert understand("the Home Office's answer on Opal", lexicon).departments == ("Home Office",)
     assert understand("What has DfE said about tutoring?", lexicon).departments == ("Department for Education",)
@@ -64,6 +67,7 @@ def test_departments_with_short_names(lexicon: Lexicon):
     assert lexicon.department_mask(["Home Office"]).tolist() == [False, True, True, True, False]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("question", "since", "until", "label"),
     [
@@ -79,15 +83,18 @@ def test_periods(question: str, since: date, until: date, label: str):
     assert period is not None and (period.since, period.until, period.label) == (since, until, label)
 
 
+@pytest.mark.unit
 def test_no_period_in_amounts_or_plain_numbers():
     assert find_period("How much was the £2025 grant for 300 schools?") is None
 
 
+@pytest.mark.unit
 def test_record_dates_only_when_the_question_is_about_the_record(lexicon: Lexicon):
     assert understand("Who answered the March 2024 question on tutoring?", lexicon).record_dated
     assert not understand("How many children were in care in March 2024?", lexicon).record_dated
 
 
+@pytest.mark.unit
 def test_latest_and_uin(lexicon: Lexicon):
     u = understand("What is the latest figure given in answer to question 111247?", lexicon)
     assert u.latest and u.uin == "111247"
@@ -95,6 +102,7 @@ def test_latest_and_uin(lexicon: Lexicon):
     assert not understand("How many schools were there?", lexicon).latest
 
 
+@pytest.mark.unit
 def test_abbreviations_and_synonyms_expand(lexicon: Lexicon):
     u = understand("How many EHCPs were issued for children in care?", lexicon)
     assert [(r.text, r.kind) for r in u.rewrites] == [("EHCPs", "abbreviation"), ("children in care", "synonym")]
@@ -103,6 +111,7 @@ def test_abbreviations_and_synonyms_expand(lexicon: Lexicon):
     assert understand("special educational needs and disabilities (SEND)", lexicon).rewrites == ()
 
 
+@pytest.mark.unit
 def test_misspelt_words_are_corrected_against_the_index(lexicon: Lexicon):
     u = understand("Who will recieve the benifits?", lexicon)
     assert [(r.text, r.becomes) for r in u.rewrites] == [("recieve", "receive"), ("benifits", "benefits")]
@@ -111,11 +120,13 @@ def test_misspelt_words_are_corrected_against_the_index(lexicon: Lexicon):
     assert understand("Did Max Wilkinson ask about SERVISES or services?", lexicon).rewrites == ()
 
 
+@pytest.mark.unit
 def test_understanding_can_be_switched_off(lexicon: Lexicon):
     u = understand("Did the Home Office recieve EHCPs in March 2024?", lexicon, False, False, False)
     assert u.is_empty() and u.lexical_query == u.dense_query == u.question
 
 
+@pytest.mark.unit
 def test_description_for_the_chat(lexicon: Lexicon):
     u = understand("What did the Home Office answer in March 2024 about SEND?", lexicon)
     assert u.describe().startswith("searching Home Office answers from March 2024")
@@ -123,6 +134,7 @@ def test_description_for_the_chat(lexicon: Lexicon):
     assert understand("plain words here", lexicon).describe() == ""
 
 
+@pytest.mark.unit
 def test_defined_abbreviations_are_found_in_text():
     text = (
         "Special Educational Needs and Disabilities (SEND) support; the Department for Levelling Up, Housing and "
@@ -171,7 +183,7 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
     assert understood is not None and understood.members[0].name == target["asker"]["name"]
     assert retriever.search(question, k=3)[0].doc_id == target["id"]
     plain = HybridRetriever(
-        settings=settings.model_copy(update={"understand_metadata": False}),
+        settings=settings.with_overrides(understand_metadata=False),
         store=retriever.store,
         embeddings=retriever.embeddings,
     )

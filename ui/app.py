@@ -18,9 +18,10 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
+from index.indexer import index_counts  # noqa: E402
 from parlqa.settings import Settings  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.errors import EmptyIndexError, IndexBusy, ModelServerError, ParlqaError  # noqa: E402
+from qa.errors import EmptyIndexError, IndexBusyError, ModelServerError, ParlqaError  # noqa: E402
 from qa.models import ModelError, installed_presets  # noqa: E402
 from qa.types import Answer, Citation  # noqa: E402
 from ui import render, research  # noqa: E402
@@ -70,7 +71,7 @@ class _Provider:
 
 def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
     """(what went wrong, what to do) for an error raised while answering."""
-    if isinstance(exc, IndexBusy):
+    if isinstance(exc, IndexBusyError):
         return str(exc), "The index is being rebuilt by 'parlqa index'; ask again when it finishes."
     if isinstance(exc, EmptyIndexError):
         return str(exc), "Build the index with 'parlqa index', then reload this page."
@@ -83,17 +84,6 @@ def advice_for(exc: BaseException, model: str | None = None) -> tuple[str, str]:
     if isinstance(exc, ValueError):
         return str(exc), "Correct the question or the filters, then ask again."
     return "an unexpected error occurred", "The details are in the terminal running parlqa chat. Try asking again."
-
-
-def index_counts(settings: Settings) -> dict[str, int]:
-    """What the index holds now, from its manifest: {"documents": n, "passages": n}."""
-    from index.manifest import Manifest
-
-    manifest = Manifest(settings.manifest_path)
-    try:
-        return {"documents": manifest.document_count(), "passages": manifest.chunk_count()}
-    finally:
-        manifest.close()
 
 
 def index_status(assistant: Assistant) -> str:
@@ -313,8 +303,11 @@ def build_app(source: AssistantSource) -> gr.Blocks:
     return demo
 
 
-def _auth() -> tuple[str, str] | None:
-    user, password = os.environ.get("PARLQA_UI_USER"), os.environ.get("PARLQA_UI_PASSWORD")
+def _auth(settings: Settings | None = None) -> tuple[str, str] | None:
+    """The login the chat asks for: ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD``, or none."""
+    settings = settings or Settings()
+    user = settings.ui_user
+    password = settings.ui_password.get_secret_value() if settings.ui_password else None
     if bool(user) != bool(password):
         raise ValueError("set both PARLQA_UI_USER and PARLQA_UI_PASSWORD to require a login, or neither")
     return (user, password) if user and password else None
@@ -336,18 +329,11 @@ def launch(
     Binds ``host`` (loopback by default); ``share`` opens a public gradio.live link. A login is required when
     ``PARLQA_UI_USER`` and ``PARLQA_UI_PASSWORD`` are set. With ``block=False`` it returns once serving.
     """
-    from index.manifest import Manifest
-
     say = (lambda *_: None) if quiet else (lambda text: print(text, flush=True))
-    auth = _auth()
+    auth = _auth(settings if assistant is None else assistant.settings)
     if assistant is None:
         settings = settings or Settings()
-        manifest = Manifest(settings.manifest_path)
-        try:
-            empty = manifest.chunk_count() == 0
-        finally:
-            manifest.close()
-        if empty:
+        if not index_counts(settings)["passages"]:
             say(f"Indexing the default corpus into {settings.data_dir} (first run only)…")
         else:
             say(f"Opening the index in {settings.data_dir}…")
