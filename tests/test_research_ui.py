@@ -60,6 +60,7 @@ def _result(**fields) -> SearchResult:
     return SearchResult(**values)
 
 
+@pytest.mark.unit
 def test_marked_escapes_around_and_inside_the_marks():
     text = "<b>children</b> & children"
     out = rr.marked(text, [Span(start=3, end=11), Span(start=18, end=26)])
@@ -69,6 +70,7 @@ def test_marked_escapes_around_and_inside_the_marks():
     assert "<script>" not in out and out.endswith("<mark>fund</mark>")
 
 
+@pytest.mark.unit
 def test_marked_skips_overlapping_and_out_of_range_spans():
     out = rr.marked(
         "abcdef", [Span(start=4, end=99), Span(start=0, end=2), Span(start=1, end=3), Span(start=9, end=12)]
@@ -77,6 +79,7 @@ def test_marked_skips_overlapping_and_out_of_range_spans():
     assert rr.marked("plain", []) == "plain"
 
 
+@pytest.mark.unit
 def test_result_marks_the_matched_words_and_escapes_hostile_fields():
     out = rr.result_html(_result())
     assert "<mark>children</mark>&#39;s services" in out
@@ -95,6 +98,7 @@ def test_result_marks_the_matched_words_and_escapes_hostile_fields():
     assert "href" not in hostile and "No official link" in hostile
 
 
+@pytest.mark.unit
 def test_full_answer_opens_with_link_and_licence():
     doc = DocumentRecord(
         doc_id="doc-1",
@@ -112,6 +116,7 @@ def test_full_answer_opens_with_link_and_licence():
     assert "To ask about &lt;b&gt;funds&lt;/b&gt;" in out
 
 
+@pytest.mark.unit
 def test_results_page_summary_and_facets():
     page = SearchPage(query="x", page=2, page_size=20, total=273)
     assert rr.page_summary(page) == "page 2 of 14 · 273 answers"
@@ -149,6 +154,7 @@ def _timeline(first: str = "2024-05", months: int = 4, label: str = "Change of g
     )
 
 
+@pytest.mark.unit
 def test_chart_draws_every_month_and_the_change_of_government():
     timeline = _timeline()
     svg = html.unescape(rr.chart_svg(timeline.chart, timeline.marks))
@@ -164,6 +170,7 @@ def test_chart_draws_every_month_and_the_change_of_government():
     assert ">2016</text>" in ticks and ">2017</text>" in ticks and ">Feb 2015</text>" not in ticks
 
 
+@pytest.mark.unit
 def test_timeline_lists_months_with_escaped_quotes():
     out = rr.timeline_html(_timeline())
     assert "<script>" not in out and "<img" not in out
@@ -176,6 +183,7 @@ def test_timeline_lists_months_with_escaped_quotes():
     assert "No dated answers" in rr.timeline_html(Timeline(query="x", undated=2))
 
 
+@pytest.mark.unit
 def test_summary_cites_its_own_source_cards():
     citation = Citation(
         marker=1,
@@ -201,6 +209,7 @@ def test_summary_cites_its_own_source_cards():
     assert placed.index("<svg") < placed.index('class="pq-summary"') < placed.index('class="pq-month"')
 
 
+@pytest.mark.unit
 def test_answer_exports_and_quotations():
     from test_ui import _answer
 
@@ -217,6 +226,7 @@ def test_answer_exports_and_quotations():
     assert none == "" and all(b.value is None and b.interactive is False for b in empty)
 
 
+@pytest.mark.unit
 def test_year_facet_reads_back_from_the_dates():
     from ui.research import _year_of
 
