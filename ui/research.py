@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -66,6 +67,30 @@ def _downloads(make: Callable[[str], str] | None, stem: str) -> list:
     if make is None:
         return [gr.DownloadButton(value=None, interactive=False) for _ in FORMATS]
     return [gr.DownloadButton(value=write_export(make(fmt), stem, fmt), interactive=True) for fmt, _ in FORMATS]
+
+
+class _ExportCache:
+    """The download files of the latest searches, by (query, filters, sort), while their files last."""
+
+    def __init__(self, size: int = 32):
+        self._size = size
+        self._paths: OrderedDict[tuple, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> list[str] | None:
+        with self._lock:
+            paths = self._paths.get(key)
+            if paths is None or not all(Path(p).exists() for p in paths):
+                self._paths.pop(key, None)
+                return None
+            self._paths.move_to_end(key)
+            return paths
+
+    def put(self, key: tuple, paths: list[str]) -> None:
+        with self._lock:
+            self._paths[key] = paths
+            while len(self._paths) > self._size:
+                self._paths.popitem(last=False)
 
 
 def _download_buttons(prefix: str) -> list[gr.DownloadButton]:
@@ -138,7 +163,6 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
                 gr.Button(interactive=False),
                 gr.Button(interactive=False),
                 *[gr.Radio(choices=[], value=None, visible=False) for _ in range(len(FACETS) + 1)],
-                *_downloads(None, ""),
             )
         chosen = {"department": department, "answerer": answerer, "asker": asker, "year": _year_of(since, until)}
         radios = []
@@ -150,13 +174,6 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
         houses = found.facets.house
         house_value = house if house in {c.value for c in houses} else None
         radios.append(gr.Radio(choices=render_research.facet_choices(houses), value=house_value, visible=bool(houses)))
-
-        def export(fmt: str) -> str:
-            from qa.export import export_search
-
-            whole = bot.search(query or "", filters=filters, sort=found.sort, page=1, page_size=EXPORT_LIMIT)
-            return export_search(whole, fmt)
-
         return (
             render_research.results_html(found, documents),
             f'<div class="pq-page-summary">{render.inert(render_research.page_summary(found))}</div>',
@@ -164,8 +181,33 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
             gr.Button(interactive=found.page > 1),
             gr.Button(interactive=found.page < found.pages),
             *radios,
-            *_downloads(export if found.total else None, "parlqa-search"),
         )
+
+    exports = _ExportCache()
+
+    def prepare_downloads(query, since, until, department, answerer, asker, house, sort) -> list:
+        """The downloads of every result of the search (up to ``EXPORT_LIMIT``), written once per search: paging
+        through its results reuses them."""
+        try:
+            filters = form_filters(since, until, department, answerer, house, asker)
+        except ValueError:
+            return _downloads(None, "")
+        how = SORTS.get(sort, "relevance")
+        key = ((query or "").strip(), filters.model_dump_json() if filters else "", how)
+        paths = exports.get(key)
+        if paths is None:
+            from qa.export import export_search
+
+            try:
+                whole: SearchPage = get().search(query or "", filters=filters, sort=how, page_size=EXPORT_LIMIT)
+            except Exception as exc:  # noqa: BLE001 - the results panel says what went wrong
+                _problem(exc)
+                return _downloads(None, "")
+            if not whole.total:
+                return _downloads(None, "")
+            paths = [write_export(export_search(whole, fmt), "parlqa-search", fmt) for fmt, _ in FORMATS]
+            exports.put(key, paths)
+        return [gr.DownloadButton(value=path, interactive=True) for path in paths]
 
     with gr.Row(equal_height=True, elem_classes=["pq-query-row"]):
         query = gr.Textbox(
@@ -210,8 +252,9 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
 
     fields = [since, until, department, answerer, asker, house]
     state = [query, *fields, sort]
-    outputs = [results, summary, page, prev_btn, next_btn, *facets, *downloads]
+    outputs = [results, summary, page, prev_btn, next_btn, *facets]
     options = {"concurrency_id": RESEARCH, "concurrency_limit": RESEARCH_CONCURRENCY, "api_visibility": "private"}
+    quick = {"queue": False, "api_visibility": "private"}
 
     def first_page(*values):
         return run(*values, 1)
@@ -219,10 +262,19 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
     def step(by: int):
         return lambda *values: run(*values[:-1], int(values[-1] or 1) + by)
 
-    query.submit(first_page, state, outputs, **options)
-    sort.input(first_page, state, outputs, **options)
-    prev_btn.click(step(-1), [*state, page], outputs, **options)
-    next_btn.click(step(+1), [*state, page], outputs, **options)
+    def searched(event) -> None:
+        """After the results are shown, the downloads of the whole search."""
+        event.then(prepare_downloads, state, downloads, **options)
+
+    def new_search(event) -> None:
+        """A new search: its downloads are withdrawn, the first page shown, then the downloads prepared."""
+        withdrawn = event(lambda: _downloads(None, ""), None, downloads, **quick)
+        searched(withdrawn.then(first_page, state, outputs, **options))
+
+    new_search(query.submit)
+    new_search(sort.input)
+    searched(prev_btn.click(step(-1), [*state, page], outputs, **options))
+    searched(next_btn.click(step(+1), [*state, page], outputs, **options))
 
     if tab is not None:
         loaded = gr.State(False)
@@ -232,22 +284,20 @@ def search_tab(get: Callable[[], object], tab: gr.Tab | None = None) -> None:
                 return True, *[gr.skip() for _ in outputs]
             return True, *first_page(*values)
 
-        tab.select(listing, [loaded, *state], [loaded, *outputs], **options)
+        searched(tab.select(listing, [loaded, *state], [loaded, *outputs], **options))
 
-    quick = {"queue": False, "api_visibility": "private"}
+    def narrowed(event, fn, inputs, targets) -> None:
+        """A facet or filter button: it sets the filter fields, then the search runs again."""
+        withdrawn = event(lambda *v: (*_downloads(None, ""), *fn(*v)), inputs, [*downloads, *targets], **quick)
+        searched(withdrawn.then(first_page, state, outputs, **options))
+
     for facet, target in zip(facets[:3], (department, answerer, asker), strict=True):
-        facet.input(lambda v: v or "", facet, target, **quick).then(first_page, state, outputs, **options)
+        narrowed(facet.input, lambda v: (v or "",), [facet], [target])
     year_facet, house_facet = facets[3], facets[4]
-    year_facet.input(
-        lambda y: (f"{y}-01-01", f"{y}-12-31") if y else ("", ""), year_facet, [since, until], **quick
-    ).then(first_page, state, outputs, **options)
-    house_facet.input(lambda h: h or HOUSES[0], house_facet, house, **quick).then(first_page, state, outputs, **options)
-
-    def cleared():
-        return "", "", "", "", "", HOUSES[0]
-
+    narrowed(year_facet.input, lambda y: (f"{y}-01-01", f"{y}-12-31") if y else ("", ""), [year_facet], [since, until])
+    narrowed(house_facet.input, lambda h: (h or HOUSES[0],), [house_facet], [house])
     for button in (clear, clear_facets):
-        button.click(cleared, None, fields, **quick).then(first_page, state, outputs, **options)
+        narrowed(button.click, lambda: ("", "", "", "", "", HOUSES[0]), [], fields)
 
 
 # timeline -------------------------------------------------------------------------------------------------
