@@ -371,8 +371,6 @@ def test_timeline_tab_shows_chart_and_months(chromium, research_app, tmp_path):
     assert entry.locator(".pq-quote").inner_text().startswith("“")
     timeline = Timeline.model_validate_json(_downloaded(page, "#pq-timeline-export-json"))
     assert [m.month for m in timeline.months] == ["2015-07", "2016-12", "2018-01", "2022-03"]
-    shot = _shot(page, "timeline.png", tmp_path)
-    print(f"\nscreenshot: {shot}")
 
     page.locator("#pq-timeline-summarise").get_by_text("Summarise").click()
     box.press("Enter")
@@ -386,6 +384,9 @@ def test_timeline_tab_shows_chart_and_months(chromium, research_app, tmp_path):
         marker.click()
         card.wait_for(state="visible", timeout=5_000)
         assert card.locator("mark").count() >= 1
+        page.locator("#pq-timeline .pq-summary-sources > summary").click()  # fold them again for the picture
+    shot = _shot(page, "timeline.png", tmp_path)
+    print(f"\nscreenshot: {shot}")
     page.close()
 
 
