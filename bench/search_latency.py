@@ -61,7 +61,8 @@ def main() -> None:
             started = time.perf_counter()
             found = bot.search(query, filters, sort=sort, page_size=20)
             searches.append(time.perf_counter() - started)
-            totals[f"{query} {filters.model_dump(mode="json", exclude_none=True) if filters else ''}".strip()] = found.total
+            named = filters.model_dump(mode="json", exclude_none=True) if filters else ""
+            totals[f"{query} {named}".strip()] = found.total
         for subject in SUBJECTS:
             started = time.perf_counter()
             bot.timeline(subject)
