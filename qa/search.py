@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -210,12 +211,17 @@ class Matches:
             counts[name] = found[:FACET_LIMIT]
         return Facets(**counts)
 
+    @cached_property
+    def passage_scores(self) -> np.ndarray:
+        """BM25 of every passage for the query's words (computed once per search)."""
+        return self.table.lexical.retriever.get_scores(sorted(self.stems))
+
     def best_row(self, doc: int) -> int:
         """The document's passage that best matches the query (its first when nothing scores)."""
         rows = self.table.rows[doc]
         if not self.stems or len(rows) == 1:
             return rows[0]
-        scores = self.table.lexical.retriever.get_scores(sorted(self.stems))
+        scores = self.passage_scores
         return max(rows, key=lambda r: (scores[r], -r))
 
 
@@ -243,15 +249,16 @@ def match(table: DocumentTable, query: str, filters: Filters | None = None) -> M
             matched[:] = False
             break
         matched &= table.documents_with(retriever.get_scores([stem]) > 0)
+    found = Matches(table, matched, scores, stems, parsed)
     if stems and matched.any():
-        np.maximum.at(scores, table.chunk_doc, retriever.get_scores(sorted(stems)))
+        np.maximum.at(scores, table.chunk_doc, found.passage_scores)
     if parsed.phrases and matched.any():
         cols = lexical.columns
         for doc in np.flatnonzero(matched):
             texts = [fold(cols.texts[r]) for r in table.rows[doc]]
             if not all(any(p in t for t in texts) for p in parsed.phrases):
                 matched[doc] = False
-    return Matches(table, matched, scores, stems, parsed)
+    return found
 
 
 def snippet(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> tuple[str, list[Span], int]:
@@ -277,7 +284,7 @@ def snippet(text: str, stems: frozenset[str], phrases: tuple[str, ...]) -> tuple
         start, end = cut_start, space if cut_end < end and space > cut_start else cut_end
     piece = text[start:end]
     prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
+    suffix = "…" if end < len(text) and not piece.rstrip().endswith((".", "!", "?", ":")) else ""
     shown = prefix + piece + suffix
     return shown, _marks(shown, stems, phrases), held
 

@@ -25,7 +25,7 @@ from qa.assistant import Assistant  # noqa: E402
 from qa.errors import EmptyIndexError, IndexBusyError, ModelServerError, ParlqaError  # noqa: E402
 from qa.models import ModelError, installed_presets  # noqa: E402
 from qa.types import Answer, Citation  # noqa: E402
-from ui import api, render  # noqa: E402
+from ui import api, render, research  # noqa: E402
 from ui.forms import HOUSES, form_filters, json_filters  # noqa: E402
 from ui.generation import OneAtATime  # noqa: E402
 from ui.style import CSS, JS  # noqa: E402
@@ -121,11 +121,11 @@ def build_app(source: AssistantSource) -> gr.Blocks:
     def respond(question, chat, turns, since, until, department, answerer, house, model, k) -> Iterator[tuple]:
         question = (question or "").strip()
         if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         chat = [*(chat or []), {"role": "user", "content": f"<div>{render.inline(question)}</div>"}]
         shown = [*chat, {"role": "assistant", "content": render.pending_html()}]
-        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.Textbox(value="", interactive=False)
+        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.Textbox(value="", interactive=False), gr.skip()
         model = model or settings.model
         extract, extract_citations, partial, last = [], [], "", 0.0
         try:
@@ -137,14 +137,15 @@ def build_app(source: AssistantSource) -> gr.Blocks:
                     if extract:
                         known = [c.marker for c in extract_citations]
                         shown[-1] = {"role": "assistant", "content": render.streaming_html(extract, known, "")}
-                        yield shown, gr.skip(), render.sources_html(extract_citations), gr.skip(), gr.skip()
+                        sources_now = render.sources_html(extract_citations)
+                        yield shown, gr.skip(), sources_now, gr.skip(), gr.skip(), gr.skip()
                 elif event.type == "token":
                     partial += event.text
                     if time.monotonic() - last >= STREAM_INTERVAL:
                         last = time.monotonic()
                         known = [c.marker for c in extract_citations]
                         shown[-1] = {"role": "assistant", "content": render.streaming_html(extract, known, partial)}
-                        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                        yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 elif event.type == "answer" and event.answer is not None:
                     yield _finished(chat, turns, question, event.answer, extract_citations, model)
                     return
@@ -154,7 +155,7 @@ def build_app(source: AssistantSource) -> gr.Blocks:
                 log.exception("answering %r", question)
             message, advice = advice_for(exc, model)
             shown[-1] = {"role": "assistant", "content": render.error_html(message, advice)}
-            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip(), None
 
     def _finished(chat, turns, question, answer: Answer, extract_citations: list[Citation], model: str) -> tuple:
         if answer.refused:  # a refusal shows only what the extract quotes, if anything
@@ -171,6 +172,7 @@ def build_app(source: AssistantSource) -> gr.Blocks:
             render.sources_html(citations, note, cited=[c.marker for c in answer.citations]),
             render.plain_answer(answer, answer.citations),
             gr.skip(),
+            None if answer.refused else answer,
         )
 
     def ask(question: str, filters: str = "", k: int = 0, model: str = "", history: str = "") -> dict:
@@ -203,7 +205,7 @@ def build_app(source: AssistantSource) -> gr.Blocks:
         return index_status(provider.get())
 
     def clear() -> tuple:
-        return [], [], render.sources_html([]), ""
+        return [], [], render.sources_html([]), "", None
 
     with gr.Blocks(title=TITLE) as demo:
         gr.HTML(
@@ -213,58 +215,73 @@ def build_app(source: AssistantSource) -> gr.Blocks:
         )
         status = gr.HTML("Loading…", elem_id="pq-status", js_on_load=None)
         turns = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    elem_id="pq-chat",
-                    height=460,
-                    buttons=[],
-                    sanitize_html=True,
-                    allow_tags=False,
-                    render_markdown=True,
-                    feedback_options=None,
-                    placeholder="Ask a question about the written questions and statements in the index.",
-                )
-                question = gr.Textbox(
-                    placeholder="Ask a question, e.g. When was the Early Intervention Foundation set up?",
-                    show_label=False,
-                    lines=1,
-                    max_lines=4,
-                    autofocus=True,
-                    submit_btn="Ask",
-                    elem_id="pq-question",
-                )
-                with gr.Row():
-                    clear_btn = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="pq-clear")
-                gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Example questions")
-                with gr.Accordion("Filters and model (apply to the next question)", open=False, elem_id="pq-filters"):
-                    with gr.Row():
-                        since = gr.Textbox(label="Since (date answered)", placeholder="YYYY-MM-DD", elem_id="pq-since")
-                        until = gr.Textbox(label="Until (date answered)", placeholder="YYYY-MM-DD", elem_id="pq-until")
-                    with gr.Row():
-                        department = gr.Textbox(label="Department contains", placeholder="e.g. Education")
-                        answerer = gr.Textbox(label="Answered by (name contains)", placeholder="e.g. Timpson")
-                    house = gr.Radio(list(HOUSES), value=HOUSES[0], label="House")
-                    with gr.Row():
-                        model = gr.Dropdown(
-                            _model_choices(settings), value=settings.model, label="Model", elem_id="pq-model"
-                        )
-                        k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages per answer (k)")
-                with gr.Accordion("Copy answer with references", open=False, elem_id="pq-copy"):
-                    copy_box = gr.Textbox(
-                        label="Last answer with its reference list",
-                        lines=6,
-                        max_lines=16,
-                        interactive=False,
-                        buttons=["copy"],
-                        elem_id="pq-copy-text",
+        last_answer = gr.State(None)
+        with gr.Tabs(elem_id="pq-tabs"):
+            with gr.Tab("Chat", id="chat", elem_id="pq-tab-chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        elem_id="pq-chat",
+                        height=460,
+                        buttons=[],
+                        sanitize_html=True,
+                        allow_tags=False,
+                        render_markdown=True,
+                        feedback_options=None,
+                        placeholder="Ask a question about the written questions and statements in the index.",
                     )
-            with gr.Column(scale=2, min_width=320):
-                sources = gr.HTML(render.sources_html([]), elem_id="pq-sources", js_on_load=None)
+                    question = gr.Textbox(
+                        placeholder="Ask a question, e.g. When was the Early Intervention Foundation set up?",
+                        show_label=False,
+                        lines=1,
+                        max_lines=4,
+                        autofocus=True,
+                        submit_btn="Ask",
+                        elem_id="pq-question",
+                    )
+                    with gr.Row():
+                        clear_btn = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="pq-clear")
+                    gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Example questions")
+                    with gr.Accordion(
+                        "Filters and model (apply to the next question)", open=False, elem_id="pq-filters"
+                    ):
+                        with gr.Row():
+                            since = gr.Textbox(
+                                label="Since (date answered)", placeholder="YYYY-MM-DD", elem_id="pq-since"
+                            )
+                            until = gr.Textbox(
+                                label="Until (date answered)", placeholder="YYYY-MM-DD", elem_id="pq-until"
+                            )
+                        with gr.Row():
+                            department = gr.Textbox(label="Department contains", placeholder="e.g. Education")
+                            answerer = gr.Textbox(label="Answered by (name contains)", placeholder="e.g. Timpson")
+                        house = gr.Radio(list(HOUSES), value=HOUSES[0], label="House")
+                        with gr.Row():
+                            model = gr.Dropdown(
+                                _model_choices(settings), value=settings.model, label="Model", elem_id="pq-model"
+                            )
+                            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages per answer (k)")
+                    with gr.Accordion("Copy answer with references", open=False, elem_id="pq-copy"):
+                        copy_box = gr.Textbox(
+                            label="Last answer with its reference list",
+                            lines=6,
+                            max_lines=16,
+                            interactive=False,
+                            buttons=["copy"],
+                            elem_id="pq-copy-text",
+                        )
+                    with gr.Accordion("Download or quote the last answer", open=False, elem_id="pq-export"):
+                        answer_downloads, quotation_box = research.chat_exports()
+                with gr.Column(scale=2, min_width=320):
+                    sources = gr.HTML(render.sources_html([]), elem_id="pq-sources", js_on_load=None)
+            with gr.Tab("Search", id="search", elem_id="pq-tab-search") as search_tab:
+                research.search_tab(provider.get, search_tab)
+            with gr.Tab("Timeline", id="timeline", elem_id="pq-tab-timeline"):
+                research.timeline_tab(provider.get, settings.model)
 
         inputs = [question, chatbot, turns, since, until, department, answerer, house, model, k]
-        outputs = [chatbot, turns, sources, copy_box, question]
+        outputs = [chatbot, turns, sources, copy_box, question, last_answer]
+        exported = [*answer_downloads, quotation_box]
         question.submit(
             respond,
             inputs,
@@ -275,9 +292,12 @@ def build_app(source: AssistantSource) -> gr.Blocks:
             show_progress="hidden",
         ).then(lambda: gr.Textbox(interactive=True), None, question, queue=False, api_visibility="private").then(
             status_line, None, status, queue=False, api_visibility="private"
-        )
-        clear_btn.click(clear, None, [chatbot, turns, sources, copy_box], queue=False, api_visibility="private")
-        chatbot.clear(clear, None, [chatbot, turns, sources, copy_box], queue=False, api_visibility="private")
+        ).then(research.answer_exports, last_answer, exported, queue=False, api_visibility="private")
+        cleared = [chatbot, turns, sources, copy_box, last_answer]
+        for event in (clear_btn.click, chatbot.clear):
+            event(clear, None, cleared, queue=False, api_visibility="private").then(
+                research.answer_exports, last_answer, exported, queue=False, api_visibility="private"
+            )
         gr.api(ask, api_name="ask", concurrency_id=GENERATION, concurrency_limit=1)
         gr.api(index_state, api_name="status", queue=False)
         demo.load(status_line, None, status, queue=False, api_visibility="private")

@@ -29,7 +29,12 @@ def parse_day(value: str | None, label: str) -> date | None:
 
 
 def form_filters(
-    since: str | None, until: str | None, department: str | None, answerer: str | None, house: str | None
+    since: str | None,
+    until: str | None,
+    department: str | None,
+    answerer: str | None,
+    house: str | None,
+    asker: str | None = None,
 ) -> Filters | None:
     """Filters from the form, or None when every field is empty."""
     first, last = parse_day(since, "since"), parse_day(until, "until")
@@ -40,6 +45,7 @@ def form_filters(
         until=last,
         department=(department or "").strip() or None,
         answerer=(answerer or "").strip() or None,
+        asker=(asker or "").strip() or None,
         house=None if house in (None, "", ANY_HOUSE) else house,
     )
     return None if filters.is_empty() else filters

@@ -45,11 +45,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def marker_link(marker: int, known: Iterable[int] | None = None) -> str:
-    """``[n]`` as a link to source card n (plain text when there is no such card)."""
+def marker_link(marker: int, known: Iterable[int] | None = None, prefix: str = "source") -> str:
+    """``[n]`` as a link to source card n (plain text when there is no such card); ``prefix``: the cards' ids."""
     if known is not None and marker not in set(known):
         return f"&#91;{marker}&#93;"
-    return f'<a class="pq-cite" href="#source-{marker}" title="Show source {marker}">&#91;{marker}&#93;</a>'
+    return f'<a class="pq-cite" href="#{prefix}-{marker}" title="Show source {marker}">&#91;{marker}&#93;</a>'
 
 
 def linkify(text: str, known: Iterable[int]) -> str:
@@ -217,8 +217,9 @@ def _field(label: str, value: object) -> str:
     return f"<dt>{label}</dt><dd>{inert(value)}</dd>" if value else ""
 
 
-def source_card(citation: Citation, extract_only: bool = False) -> str:
-    """One citation as a card: what it is, who asked and answered, when, a link, and the quote in context."""
+def source_card(citation: Citation, extract_only: bool = False, id_prefix: str = "source") -> str:
+    """One citation as a card: what it is, who asked and answered, when, a link, and the quote in context
+    (``id_prefix``: the start of the card's id, which its [n] markers link to)."""
     c = citation
     tags = "".join(f'<span class="pq-tag">{inert(t)}</span>' for t in (c.kind, c.house) if t)
     if extract_only:
@@ -242,7 +243,7 @@ def source_card(citation: Citation, extract_only: bool = False) -> str:
         else ""
     )
     return (
-        f'<article class="pq-card" id="source-{c.marker}" data-doc-id="{inert(c.doc_id)}">'
+        f'<article class="pq-card" id="{id_prefix}-{c.marker}" data-doc-id="{inert(c.doc_id)}">'
         f'<header><span class="pq-num">{c.marker}</span><h4>{inert(c.title)}</h4></header>'
         f'<div class="pq-tags">{tags}</div>'
         f'<dl class="pq-fields">{fields}</dl>'

@@ -52,6 +52,46 @@ a.pq-cite:hover { text-decoration: underline; }
 .pq-passage mark { background: #fde68a; color: #111; padding: 0 1px; }
 .pq-link { font-size: 0.85rem; }
 .pq-flash { animation: pq-flash 1.6s ease-out; }
+.pq-results .pq-card header { justify-content: space-between; }
+.pq-date { flex: none; font-size: 0.85rem; opacity: 0.75; white-space: nowrap; }
+.pq-snippet { font-size: 0.9rem; margin: 6px 0; padding: 4px 10px; border-left: 3px solid var(--color-accent); }
+.pq-snippet mark, .pq-doc mark { background: #fde68a; color: #111; padding: 0 1px; }
+.pq-asked { font-size: 0.85rem; margin: 4px 0; }
+.pq-asked .pq-label { font-style: normal; margin-right: 4px; }
+.pq-full > summary { cursor: pointer; font-size: 0.9rem; color: var(--color-accent); }
+.pq-doc { margin-top: 6px; font-size: 0.9rem; line-height: 1.5; }
+.pq-doc p { margin: 0 0 6px 0; }
+.pq-doc-question { font-style: italic; margin-bottom: 6px; }
+.pq-doc-foot { margin-top: 4px; font-size: 0.85rem; }
+.pq-licence { display: block; margin-top: 2px; }
+#pq-search-bar { align-items: center; }
+.pq-page-summary { font-weight: 600; padding: 4px 0; }
+#pq-facets .pq-facet { max-height: 260px; overflow-y: auto; }
+#pq-facets .pq-facet label { font-size: 0.85rem; }
+.pq-chart { margin: 4px 0 12px 0; }
+.pq-chart svg { width: 100%; height: auto; max-height: 260px; }
+.pq-chart .pq-bar { fill: var(--color-accent); }
+.pq-chart .pq-bar:hover { opacity: 0.75; }
+.pq-chart .pq-axis { stroke: var(--body-text-color); stroke-opacity: 0.4; }
+.pq-chart .pq-tick { font-size: 11px; fill: var(--body-text-color); fill-opacity: 0.75; }
+.pq-chart .pq-mark line { stroke: #b91c1c; stroke-dasharray: 4 3; stroke-width: 1.5; }
+.pq-chart .pq-mark text { font-size: 11px; fill: #b91c1c; }
+.pq-chart figcaption { font-size: 0.8rem; text-align: center; }
+.pq-month h3 { margin: 12px 0 4px 0; font-size: 1.05rem; border-bottom: 1px solid var(--border-color-primary); }
+.pq-month h3 .pq-muted { font-weight: normal; margin-left: 6px; }
+.pq-entries { list-style: none; margin: 0 !important; padding: 0 !important; }
+.pq-entry { margin: 6px 0 10px 0 !important; padding-left: 10px; border-left: 3px solid var(--border-color-primary); }
+.pq-entry-head { font-size: 0.9rem; }
+.pq-entry-head .pq-date { font-weight: 600; opacity: 1; }
+.pq-entry-title { font-size: 0.85rem; opacity: 0.8; }
+.pq-quote { margin: 4px 0 !important; padding: 2px 10px !important; font-size: 0.95rem; }
+.pq-entry-link { font-size: 0.85rem; }
+.pq-summary { margin: 0 0 12px 0; padding: 8px 12px; border-radius: 8px; background: var(--background-fill-secondary); }
+.pq-summary-sources { margin-top: 8px; }
+.pq-summary-sources > summary { cursor: pointer; font-size: 0.9rem; color: var(--color-accent); }
+.pq-downloads { justify-content: flex-end; gap: 8px !important; }
+.pq-download { flex-grow: 0 !important; }
+.pq-query-row { align-items: center; }
 @keyframes pq-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); } 100% { box-shadow: 0 0 0 0 transparent; } }
 """
 
@@ -64,6 +104,8 @@ JS = """
     if (!card) return;
     event.preventDefault();
     event.stopPropagation();
+    const folded = card.closest("details");
+    if (folded) folded.open = true;
     card.scrollIntoView({ behavior: "smooth", block: "nearest" });
     card.classList.remove("pq-flash");
     void card.offsetWidth;
