@@ -24,7 +24,7 @@ stats:
 
 lint:
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check corpus index qa ui eval parlqa tests bench
+	$(VENV)/bin/ruff format --check corpus index qa ui eval parlqa cli tests bench scripts
 
 eval:
 	$(VENV)/bin/parlqa eval --set default --set commons

@@ -55,7 +55,7 @@ def main() -> None:
     from gradio_client import Client
 
     port = free_port()
-    command = [sys.executable, "-m", "parlqa.cli", "chat", "--port", str(port), "--data-dir", str(args.data_dir)]
+    command = [sys.executable, "-m", "cli", "chat", "--port", str(port), "--data-dir", str(args.data_dir)]
     if args.model:
         command += ["--model", args.model]
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}

@@ -99,7 +99,7 @@ class Parts:
     def model_server(self, name: str, preset: str) -> str:
         port = free_port()
         proc = self.start(
-            name, [sys.executable, "-m", "parlqa.cli", "serve-model", "--preset", preset, "--port", str(port)], {}
+            name, [sys.executable, "-m", "cli", "serve-model", "--preset", preset, "--port", str(port)], {}
         )
         url = f"http://{HOST}:{port}/v1"
         wait_until_up(proc, name, f"{url}/models", 300, needle=f'"{preset}"')
@@ -107,7 +107,7 @@ class Parts:
 
     def chat(self, name: str, env: dict[str, str]) -> str:
         port = free_port()
-        proc = self.start(name, [sys.executable, "-m", "parlqa.cli", "chat", "--port", str(port)], env)
+        proc = self.start(name, [sys.executable, "-m", "cli", "chat", "--port", str(port)], env)
         url = f"http://{HOST}:{port}/"
         wait_until_up(proc, name, url, 600)
         return url
@@ -246,7 +246,7 @@ def main() -> None:
             )
             wait_until_up(chroma, "chroma run", f"http://{HOST}:{port}/api/v2/heartbeat", 300)
             built = subprocess.run(
-                [sys.executable, "-m", "parlqa.cli", "index"], cwd=REPO, env=env, capture_output=True, text=True
+                [sys.executable, "-m", "cli", "index"], cwd=REPO, env=env, capture_output=True, text=True
             )
             if built.returncode != 0:
                 raise SystemExit(f"parlqa index failed: {built.stderr[-2000:]}")

@@ -67,7 +67,7 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
     extra.write_text("".join(shared_sample_lines(250, step=40)), encoding="utf-8")
     env = {**os.environ, "PARLQA_DATA_DIR": str(settings.data_dir)}
     writer = subprocess.Popen(
-        [sys.executable, "-m", "parlqa.cli", "index", str(extra)],
+        [sys.executable, "-m", "cli", "index", str(extra)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -123,7 +123,7 @@ def test_busy_index_message_from_the_cli(tmp_path):
     data.mkdir()
     with FileLock(str(data / "index.lock")):
         done = subprocess.run(
-            [sys.executable, "-m", "parlqa.cli", "index", "--data-dir", str(data)],
+            [sys.executable, "-m", "cli", "index", "--data-dir", str(data)],
             capture_output=True,
             text=True,
             timeout=300,

@@ -418,7 +418,7 @@ def test_eval_pair_model_is_frozen() -> None:
 def test_smoke_run_with_tiny(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from parlqa.cli import app
+    from cli.main import app
     from qa.models import installed_presets
 
     if "tiny" not in installed_presets():
@@ -477,7 +477,7 @@ def test_baseline_beside_parlqa_with_tiny(tmp_path: Path) -> None:
     parlqa per half."""
     from typer.testing import CliRunner
 
-    from parlqa.cli import app
+    from cli.main import app
     from qa.models import installed_presets
 
     if "tiny" not in installed_presets():

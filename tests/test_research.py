@@ -127,7 +127,7 @@ def test_exports_of_real_results_round_trip(assistant):
 
 
 def test_the_search_and_timeline_commands(default_settings):
-    from parlqa.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     data = ["--data-dir", str(default_settings.data_dir)]

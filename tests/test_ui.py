@@ -116,7 +116,7 @@ def test_login_needs_both_variables(monkeypatch):
 def test_chat_command_is_registered():
     from typer.testing import CliRunner
 
-    from parlqa.cli import app
+    from cli.main import app
 
     result = CliRunner().invoke(app, ["chat", "--help"], env={"COLUMNS": "160", "NO_COLOR": "1"})
     assert result.exit_code == 0

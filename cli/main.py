@@ -367,10 +367,6 @@ def serve_model(
     os.execv(sys.executable, command.argv)  # the server takes this process over: stop it by this pid
 
 
-if __name__ == "__main__":
-    app()
-
-
 # research tools ---------------------------------------------------------------------------------------------
 Since = Annotated[str | None, typer.Option(help="Only records dated on or after this day (YYYY-MM-DD).")]
 Until = Annotated[str | None, typer.Option(help="Only records dated on or before this day (YYYY-MM-DD).")]
@@ -479,7 +475,7 @@ def search(
             f"\nasked by {escape(r.asked_by)}" if r.asked_by else ""
         )
         link = f"\n[dim]{escape(r.url or r.doc_id)}[/dim]"
-        table.add_row(f"{r.dated:%d %b %Y}" if r.dated else "undated", head + link, _marked(r.snippet, r.highlights))
+        table.add_row(r.date_label(), head + link, _marked(r.snippet, r.highlights))
     if output is not None:
         _emit(export_search(found, "md"), output)
         return
@@ -544,6 +540,10 @@ def timeline(
         console.print(f"\n[bold]{escape(month.label)}[/bold]")
         for e in month.entries:
             who = ", ".join(p for p in (e.answered_by, e.department) if p) or "answer"
-            console.print(f"  {e.dated:%d %b %Y} — {who}", highlight=False, markup=False)
+            console.print(f"  {e.date_label()} — {who}", highlight=False, markup=False)
             console.print(f"    “{e.quote}”", highlight=False, markup=False, style="italic")
             console.print(f"    {e.url or e.doc_id}", highlight=False, markup=False, style="dim")
+
+
+if __name__ == "__main__":
+    app()

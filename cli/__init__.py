@@ -1,0 +1,1 @@
+"""The ``parlqa`` command line, on top of every other package: ``cli.main.app``."""
