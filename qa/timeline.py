@@ -106,7 +106,12 @@ def build_timeline(
             quote_start=start,
             score=float(found.scores[doc]),
         )
-        entries.setdefault(month_key(int(table.date_num[doc])), []).append(entry)
+        month = entries.setdefault(month_key(int(table.date_num[doc])), [])
+        same = next((e for e in month if e.quote == entry.quote and entry.quote), None)
+        if same is not None:  # one answer given to several questions: one entry, listing the others
+            same.duplicates.append(entry.doc_id)
+            continue
+        month.append(entry)
     counts: dict[str, int] = {}
     for value in table.date_num[dated]:
         key = month_key(int(value))

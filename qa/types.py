@@ -343,6 +343,9 @@ class TimelineEntry(RecordFields):
     quote: str = Field("", description="The answer's sentence that best matches the subject, verbatim.")
     quote_start: int = Field(0, description="Offset of the quote in the answer text.")
     score: float = 0.0
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other answers of the month in the same words (grouped questions), by id."
+    )
 
 
 class TimelineMonth(BaseModel):
