@@ -72,7 +72,12 @@ def record_fields_html(record: RecordFields) -> str:
             _field("Department", inert(record.department or "")),
             _field("Asked", inert(long_date(record.date_asked))),
             _field("Answered", inert(long_date(record.date_answered))),
-            _field("Filed", inert(record.date_label()) if record.month_filed and not record.dated else ""),
+            _field(
+                "Filed under",
+                inert(record.date_label().removesuffix(" (month filed)"))
+                if record.month_filed and not record.dated
+                else "",
+            ),
             _field("Number", inert(record.uin or "")),
         )
     )
