@@ -222,6 +222,8 @@ def test_an_undated_shared_record_keeps_the_month_it_is_filed_under():
     assert record_to_document(base, "x.jsonl").month_filed == "2024-07"
     dated = record_to_document({**base, "date_asked": "2024-07-03"}, "x.jsonl")
     assert dated.month_filed is None and dated.date_asked == date(2024, 7, 3)
+    api = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions/1"
+    assert record_to_document({**base, "api_url": api}, "x.jsonl").url == api  # the only link such a record has
     with pytest.raises(RecordError, match="date_asked_month"):
         record_to_document({**base, "date_asked_month": "July"}, "x.jsonl")
 
