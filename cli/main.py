@@ -88,7 +88,9 @@ def index(
         f"{result.documents_seen} documents read from {result.report.files} files: {result.added} added, "
         f"{result.updated} updated, {result.removed} removed, {result.unchanged} unchanged"
         + (f" ({result.moved} read from a new file)" if result.moved else "")
-        + f"; {result.chunks_embedded} chunks embedded, {result.chunks_reused} reused, {result.chunks_deleted} deleted"
+        + f"; {result.chunks_embedded} chunks embedded"
+        + (f", {result.chunks_reused} reused" if result.chunks_reused else "")
+        + f", {result.chunks_deleted} deleted"
         + (f"; {result.repaired} repaired after an interrupted run" if result.repaired else "")
         + f"; {result.report.skipped} files skipped"
         + (f"; {result.report.code_files} program files passed over" if result.report.code_files else "")
