@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     overrides = {k: v for k, v in {"model": args.model, "data_dir": args.data_dir}.items() if v}
-    bot = Assistant(**overrides)
+    bot = Assistant(auto_index=True, **overrides)
     bot.warm_up()
     chat = bot.chat_model()
     questions = eval_questions("default")

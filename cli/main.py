@@ -175,7 +175,7 @@ def ask(
         raise _fail(f"--{first['loc'][0]}: {first['msg']}") from None
     try:
         settings = _settings(data_dir, model=model, k=k, retrieval=retrieval, chroma_host=chroma_host)
-        bot = Assistant(settings)
+        bot = Assistant(settings, auto_index=True)
         answer = None
         streamed = False
         for event in bot.stream(question, filters=filters):
@@ -407,7 +407,7 @@ def _open_assistant(data_dir: Path | None):
     from qa.errors import ParlqaError
 
     try:
-        return Assistant(_settings(data_dir))
+        return Assistant(_settings(data_dir), auto_index=True)
     except (ParlqaError, StoreUnavailableError, ValueError) as exc:
         raise _fail(str(exc)) from None
 

@@ -93,10 +93,12 @@ SEVERAL_RECORDS_K = 4 * SEVERAL_RECORDS_SHOWN  # retrieved for a question about 
 class Assistant:
     """Cited answers over the parlqa index, from a local model.
 
-    ``Assistant(model="tiny", k=5)`` or ``Assistant(Settings(...))``; unset values come from ``PARLQA_*``.
+    ``Assistant(model="tiny", k=5)`` or ``Assistant(Settings(...))``; unset values come from ``PARLQA_*``. It only
+    reads the index: an empty one raises ``EmptyIndexError``, unless ``auto_index=True`` asks the indexer
+    (``index.indexer.ensure_index``) to fill it with the default corpus first.
     """
 
-    def __init__(self, settings: Settings | None = None, *, auto_index: bool = True, **overrides):
+    def __init__(self, settings: Settings | None = None, *, auto_index: bool = False, **overrides):
         configure_environment()
         self.settings = settings.with_overrides(**overrides) if settings else Settings(**overrides)
         s = self.settings

@@ -120,6 +120,17 @@ def test_empty_index_error_says_what_to_run(tmp_path):
         Assistant(data_dir=tmp_path / "empty", auto_index=False)
 
 
+def test_the_assistant_only_reads_unless_asked_to_index(tmp_path):
+    from index.indexer import index_counts
+    from parlqa.settings import Settings
+    from qa.assistant import Assistant
+
+    settings = Settings(data_dir=tmp_path / "empty")
+    with pytest.raises(EmptyIndexError):
+        Assistant(settings)
+    assert index_counts(settings) == {"documents": 0, "passages": 0}
+
+
 def test_empty_question_is_rejected(assistant):
     with pytest.raises(ValueError, match="empty"):
         assistant.ask("   ")

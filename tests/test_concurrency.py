@@ -62,7 +62,7 @@ def test_asking_while_the_index_is_being_written(tmp_path, default_settings):
     from qa.errors import IndexBusyError
 
     settings = Settings(data_dir=tmp_path / "data", model="tiny", max_new_tokens=16)
-    bot = Assistant(settings)  # indexes the default corpus
+    bot = Assistant(settings, auto_index=True)  # indexes the default corpus
     extra = tmp_path / "extra.jsonl"
     extra.write_text("".join(shared_sample_lines(250, step=40)), encoding="utf-8")
     env = {**os.environ, "PARLQA_DATA_DIR": str(settings.data_dir)}

@@ -67,7 +67,7 @@ class _Provider:
         with self._lock:
             if self._assistant is None:
                 source = self._source
-                self._assistant = Assistant(source) if isinstance(source, Settings) else source()
+                self._assistant = Assistant(source, auto_index=True) if isinstance(source, Settings) else source()
             return self._assistant
 
 
@@ -342,7 +342,7 @@ def launch(
         else:
             say(f"Opening the index in {settings.data_dir}…")
         started = time.perf_counter()
-        assistant = Assistant(settings)
+        assistant = Assistant(settings, auto_index=True)
         say(f"Index ready in {time.perf_counter() - started:.1f} s.")
     settings = assistant.settings
     if settings.llm_url:
