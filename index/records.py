@@ -150,11 +150,6 @@ class RecordMeta(Dated, BaseModel):
         return meta
 
     @property
-    def sort_date(self) -> int:
-        """YYYYMMDD for sorting and by-month grouping: the record's day, or the 1st of the month it is filed under."""
-        return self.date_num or self.date_lo
-
-    @property
     def given_year(self) -> int | None:
         """The year of the answer (or, failing that, the question), for dates its text gives relatively."""
         return self.dated.year if self.dated else None
