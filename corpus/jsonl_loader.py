@@ -88,6 +88,8 @@ def record_to_document(record: Any, source: str) -> Document:
     url = _text(record, "url")
     if url is None and asked and uin:
         url = OFFICIAL_URL.format(date=asked.isoformat(), uin=uin)
+    if url is None:  # no page known: the question's record in Parliament's API, which is as official
+        url = _text(record, "api_url")
     try:
         doc = Document(
             id=doc_id,

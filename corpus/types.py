@@ -46,6 +46,9 @@ class Member(BaseModel):
         return f"{self.name} ({self.party})" if self.party else self.name
 
 
+LATER_FIELDS = ("month_filed",)
+
+
 class Document(BaseModel):
     """One written question with its answer, or one written statement. Unknown fields stay None."""
 
@@ -86,7 +89,9 @@ class Document(BaseModel):
 
     def content_hash(self) -> str:
         """A short hash of everything that reaches the index, so any edit is seen."""
-        payload = json.dumps(self.model_dump(mode="json", exclude={"source_path"}), sort_keys=True)
+        # fields added later count only when set, so that documents without them keep the hash they had
+        later = {name for name in LATER_FIELDS if getattr(self, name) is None}
+        payload = json.dumps(self.model_dump(mode="json", exclude={"source_path", *later}), sort_keys=True)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def source_name(self) -> str:

@@ -36,6 +36,12 @@ class Dated:
         """The answer's date, else the question's."""
         return self.date_answered or self.date_asked  # type: ignore[attr-defined]
 
+    @property
+    def month(self) -> str | None:
+        """'2024-07': the month of its date, else the month it is filed under."""
+        when = self.dated
+        return f"{when.year:04d}-{when.month:02d}" if when else self.month_filed  # type: ignore[attr-defined]
+
     def date_label(self) -> str:
         """'21 December 2016'; 'July 2024 (month filed)' for a record known only by its month; else 'undated'."""
         if self.dated:

@@ -34,7 +34,7 @@ RECORD_COLUMNS = (
     "url",
 )
 SEARCH_COLUMNS = (*RECORD_COLUMNS, "snippet", "licence")
-TIMELINE_COLUMNS = ("month", *RECORD_COLUMNS, "quote", "licence")
+TIMELINE_COLUMNS = ("month", *RECORD_COLUMNS, "quote", "duplicates", "licence")
 ANSWER_COLUMNS = ("question_asked", "answer", "marker", *RECORD_COLUMNS[:2], "quote", *RECORD_COLUMNS[3:], "licence")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")  # what can start markup inside a line we begin
 _KIND_LABEL = {"written statement": "written ministerial statement", "written question": "answer to a written question"}
@@ -123,7 +123,11 @@ def export_timeline(timeline: Timeline, fmt: str) -> str:
     if fmt == "json":
         return timeline.model_dump_json(indent=2)
     if fmt == "csv":
-        rows = ({"month": m.month, **e.model_dump()} for m in timeline.months for e in m.entries)
+        rows = (
+            {"month": m.month, **e.model_dump(), "duplicates": " ".join(e.duplicates)}
+            for m in timeline.months
+            for e in m.entries
+        )
         return to_csv(rows, TIMELINE_COLUMNS)
     lines = [f"# Timeline: {md_escape(timeline.query)}", ""]
     lines += [f"{timeline.total} dated answers, {timeline.shown} shown; {timeline.undated} undated left out.", ""]

@@ -10,6 +10,7 @@ dropped.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
@@ -34,13 +35,20 @@ from qa.types import (
     TimelineMonth,
     TimelineSummary,
 )
-from qa.verify import verify
+from qa.verify import VerifiedSentence, verify
 
 GOVERNMENT_CHANGE = ChartMark(month="2024-07", label="Change of government, 5 July 2024")
 MARKS = (GOVERNMENT_CHANGE,)
 DEFAULT_LIMIT = 200  # answers placed on a timeline; the chart counts every match
 SUMMARY_SOURCES = 6  # dated quotes the summary is written from: enough to show a change, short enough for 1.5B
 SUMMARY_MAX_TOKENS = 220  # 2–4 sentences
+SUMMARY_MAX_SENTENCES = 4
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_REFERRAL = re.compile(
+    r"^(?:I (?:would )?refer|The information requested|Please (?:see|refer)|My (?:right )?hon\. Friend|"
+    r"The hon\. Member|Information on|I meet|Ministers and officials)",
+    re.IGNORECASE,
+)  # quotes that point elsewhere or say who met whom: they tell a summary nothing of the position
 SUMMARY_TEMPLATE = ChatPromptTemplate.from_messages(
     [("system", prompts.TIMELINE_SUMMARY_SYSTEM_PROMPT), ("human", prompts.TIMELINE_SUMMARY_USER_PROMPT)]
 )
@@ -93,15 +101,21 @@ def build_timeline(
     entries: dict[str, list[TimelineEntry]] = {}
     for doc in sorted(ranked.tolist(), key=lambda d: (table.date_num[d], table.doc_ids[d])):
         record = table.record(doc)
-        start, end, _ = best_sentence(record.answer, weights, found.parsed.phrases)
+        start, end, relevance = best_sentence(record.answer, weights, found.parsed.phrases)
         entry = TimelineEntry(
             **RecordFields.fields_of_record(table.fields(doc)),
             question=record.question,
             quote=record.answer[start:end],
             quote_start=start,
             score=float(found.scores[doc]),
+            relevance=0.0 if _REFERRAL.match(record.answer[start:end]) else relevance,
         )
-        entries.setdefault(month_key(int(table.date_num[doc])), []).append(entry)
+        month = entries.setdefault(month_key(int(table.date_num[doc])), [])
+        same = next((e for e in month if e.quote == entry.quote and entry.quote), None)
+        if same is not None:  # one answer given to several questions: one entry, listing the others
+            same.duplicates.append(entry.doc_id)
+            continue
+        month.append(entry)
     counts: dict[str, int] = {}
     for value in table.date_num[dated]:
         key = month_key(int(value))
@@ -129,7 +143,10 @@ def summary_entries(timeline: Timeline, n: int = SUMMARY_SOURCES) -> list[Timeli
     if len(entries) <= n:
         return entries
     bounds = np.linspace(0, len(entries), n + 1).astype(int)
-    return [max(entries[a:b], key=lambda e: e.score) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    best = [
+        max(entries[a:b], key=lambda e: (e.relevance, e.score)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+    return [e for e in best if e.relevance > 0] or best
 
 
 def entry_hit(table: DocumentTable, entry: TimelineEntry) -> Hit:
@@ -182,11 +199,28 @@ def summarise(
     checked = verify(parsed, passages, subject)
     if not checked.kept:
         return TimelineSummary(refused=True, dropped=checked.dropped, model=model_name)
-    summary_text, citations = compose(checked.kept, passages)
+    kept = [_dated(v, entries) for v in checked.kept[:SUMMARY_MAX_SENTENCES]]
+    summary_text, citations = compose(kept, passages)
     return TimelineSummary(
         text=summary_text,
-        sentences=[v.sentence for v in checked.kept],
+        sentences=[v.sentence for v in kept],
         citations=citations,
-        dropped=checked.dropped,
+        dropped=checked.dropped
+        + [
+            v.sentence.model_copy(update={"note": "beyond four sentences"})
+            for v in checked.kept[SUMMARY_MAX_SENTENCES:]
+        ],
         model=model_name,
     )
+
+
+def _dated(verified: VerifiedSentence, entries: list[TimelineEntry]) -> VerifiedSentence:
+    """The sentence opened with the month of the first answer it cites, unless it names a year itself: a summary
+    of change reads as a dated sequence."""
+    text = verified.sentence.text
+    cited = [entries[m - 1] for m in verified.sentence.markers if 0 < m <= len(entries)]
+    month = next((e.month for e in cited if e.month), None)
+    if month is None or _YEAR.search(text):
+        return verified
+    opened = f"In {month_label(month)}, {text[:1].lower() + text[1:] if text[1:2].islower() else text}"
+    return VerifiedSentence(sentence=verified.sentence.model_copy(update={"text": opened}), quotes=verified.quotes)

@@ -338,7 +338,11 @@ class TimelineEntry(RecordFields):
 
     quote: str = Field("", description="The answer's sentence that best matches the subject, verbatim.")
     quote_start: int = Field(0, description="Offset of the quote in the answer text.")
-    score: float = 0.0
+    score: float = Field(0.0, description="BM25 relevance of the answer's best passage.")
+    relevance: float = Field(0.0, description="How much of the subject the quote holds (0: it points elsewhere).")
+    duplicates: list[str] = Field(
+        default_factory=list, description="Other answers of the month in the same words (grouped questions), by id."
+    )
 
 
 class TimelineMonth(BaseModel):

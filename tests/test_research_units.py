@@ -222,5 +222,28 @@ def test_an_undated_shared_record_keeps_the_month_it_is_filed_under():
     assert record_to_document(base, "x.jsonl").month_filed == "2024-07"
     dated = record_to_document({**base, "date_asked": "2024-07-03"}, "x.jsonl")
     assert dated.month_filed is None and dated.date_asked == date(2024, 7, 3)
+    api = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions/1"
+    assert record_to_document({**base, "api_url": api}, "x.jsonl").url == api  # the only link such a record has
     with pytest.raises(RecordError, match="date_asked_month"):
         record_to_document({**base, "date_asked_month": "July"}, "x.jsonl")
+
+
+def test_one_answer_given_to_several_questions_is_one_timeline_entry():
+    import numpy as np
+
+    from index.lexical import LexicalIndex
+    from index.manifest import StoredChunk
+    from qa.search import DocumentTable
+    from qa.timeline import build_timeline
+
+    def chunk(doc: str, day: int, text: str) -> StoredChunk:
+        meta = {"doc_id": doc, "title": "Fund", "date_num": day, "date_answered": f"{day // 10000}-07-0{day % 10}"}
+        return StoredChunk(id=f"{doc}:0", doc_id=doc, text=f"Fund\n{text}", metadata={**meta, "header_chars": 5})
+
+    same = "The fund will give £50 million in 2025."
+    chunks = [chunk("a", 20250701, same), chunk("b", 20250702, same), chunk("c", 20250703, "The fund is open.")]
+    table = DocumentTable.build(LexicalIndex.build(chunks, generation=1))
+    timeline = build_timeline(table, "fund")
+    (month,) = timeline.months
+    assert [(e.doc_id, e.duplicates) for e in month.entries] == [("a", ["b"]), ("c", [])]
+    assert timeline.shown == 3 and np.array_equal(table.date_num, [20250701, 20250702, 20250703])

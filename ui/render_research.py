@@ -72,6 +72,10 @@ def record_fields_html(record: RecordFields) -> str:
             _field("Department", inert(record.department or "")),
             _field("Asked", inert(long_date(record.date_asked))),
             _field("Answered", inert(long_date(record.date_answered))),
+            _field(
+                "Filed under",
+                inert(month_label(record.month_filed)) if record.month_filed and not record.dated else "",
+            ),
             _field("Number", inert(record.uin or "")),
         )
     )
@@ -124,7 +128,7 @@ def page_summary(page: SearchPage) -> str:
 def result_html(result: SearchResult, document: DocumentRecord | None = None) -> str:
     """One result: title, tags, who asked and answered, the date, the snippet with its matched words marked, and
     the whole answer with its official link behind a click."""
-    when = long_date(result.dated)
+    when = result.date_label() if result.dated or result.month_filed else ""
     dated = f'<span class="pq-date">{inert(when)}</span>' if when else ""
     snippet = marked(result.snippet, result.highlights)
     asked = (
@@ -251,12 +255,19 @@ def timeline_entry_html(entry: TimelineEntry) -> str:
     dept = f' <span class="pq-muted">· {inert(entry.department)}</span>' if entry.department else ""
     quote = f'<blockquote class="pq-quote">“{inert(entry.quote)}”</blockquote>' if entry.quote else ""
     link = f'<div class="pq-entry-link">{official_link(entry.url)}</div>' if safe_url(entry.url) else ""
+    n = len(entry.duplicates)
+    also = (
+        f'<div class="pq-muted pq-also">The same answer was given to {n} other question{"s" if n > 1 else ""} this'
+        " month.</div>"
+        if n
+        else ""
+    )
     return (
         f'<li class="pq-entry" data-doc-id="{inert(entry.doc_id)}">'
-        f'<div class="pq-entry-head"><span class="pq-date">{inert(long_date(entry.dated))}</span> '
+        f'<div class="pq-entry-head"><span class="pq-date">{inert(entry.date_label())}</span> '
         f'<span class="pq-who">{who}</span>{dept}</div>'
         f'<div class="pq-entry-title">{inert(entry.title)}</div>{quote}'
-        f"{link}</li>"
+        f"{also}{link}</li>"
     )
 
 
