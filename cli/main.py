@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from corpus.dates import long_date
 from parlqa.offline import configure_environment
 from parlqa.settings import Settings
 from qa.prompts import DRAFT_LABEL, DROPPED_NOTE
@@ -130,7 +131,7 @@ def _print_sources(citations) -> None:
         when = c.date_answered or c.date_asked
         console.print(rf"[bold]\[{c.marker}][/bold] {escape(c.title)}", highlight=False, markup=True, end="")
         console.print(
-            f" — {who}" if who else "", f", {when:%d %B %Y}" if when else "", sep="", highlight=False, markup=False
+            f" — {who}" if who else "", f", {long_date(when)}" if when else "", sep="", highlight=False, markup=False
         )
         console.print(
             f"    {c.kind or 'document'}, {c.house or 'house unknown'}; id {c.doc_id}", highlight=False, markup=False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Literal
 
@@ -10,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from eval import metrics
 from eval.metrics import facts_found
-from parlqa.settings import Settings
+from parlqa.settings import RetrievalMode, Settings
+from qa.markers import strip_markers
 
 RANK_DEPTH = 20  # passages retrieved for the ranking metrics
 RANKED_DOCS = 10  # documents kept from them, in rank order: MRR and nDCG are cut at 10
@@ -18,7 +18,6 @@ STAGES = ("retrieve", "extract", "first_token", "generate", "total")
 DEFAULT_BACKEND = str(Settings.model_fields["embedding_backend"].default)
 DEFAULT_MAX_TOKENS = int(Settings.model_fields["embedding_max_tokens"].default)
 DEFAULT_CONTEXT_CHARS = int(Settings.model_fields["context_chars"].default)
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
 
 class RunConfig(BaseModel):
@@ -28,7 +27,7 @@ class RunConfig(BaseModel):
     set: str
     corpus: str
     model: str | None = Field(None, description="None for a retrieval-only run.")
-    retrieval: str
+    retrieval: RetrievalMode
     k: int
     chunk_tokens: int
     refusal_threshold: float
@@ -160,10 +159,6 @@ def refusal_cause(reason: str | None) -> str:
     or other."""
     text = (reason or "").lower()
     return next((cause for cause, starts in REFUSAL_CAUSES.items() if text.startswith(starts)), "other")
-
-
-def strip_markers(text: str) -> str:
-    return _MARKERS.sub("", text)
 
 
 def answer_facts(pair: PairResult) -> list[bool]:

@@ -9,7 +9,9 @@ from functools import lru_cache
 import tiktoken
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from corpus.dates import long_date
 from corpus.types import Document
+from index.records import RecordMeta
 from parlqa.offline import seed_tiktoken_cache
 
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
@@ -51,7 +53,7 @@ def chunk_header(doc: Document) -> str:
     detail = ", ".join(p for p in (f"{verb} {who}" if who else None, doc.department) if p)
     when = doc.effective_date
     if when:
-        detail = f"{detail}, {when.day} {when:%B %Y}" if detail else f"{when.day} {when:%B %Y}"
+        detail = f"{detail}, {long_date(when)}" if detail else long_date(when)
     if detail:
         parts.append(detail)
     return " | ".join(parts) + "\n"
@@ -59,37 +61,7 @@ def chunk_header(doc: Document) -> str:
 
 def chunk_metadata(doc: Document) -> dict[str, str | int | float | bool]:
     """Document metadata as Chroma accepts it (no None values; dates also as sortable integers)."""
-    meta: dict[str, str | int | float | bool] = {
-        "doc_id": doc.id,
-        "kind": str(doc.kind),
-        "title": doc.display_title,
-        "content_hash": doc.content_hash(),
-    }
-    optional = {
-        "house": str(doc.house) if doc.house else None,
-        "department": doc.department,
-        "addressed_to": doc.addressed_to,
-        "asker": doc.asker.name if doc.asker else None,
-        "asker_party": doc.asker.party if doc.asker else None,
-        "answerer": doc.answerer.name if doc.answerer else None,
-        "answerer_party": doc.answerer.party if doc.answerer else None,
-        "date_asked": doc.date_asked.isoformat() if doc.date_asked else None,
-        "date_answered": doc.date_answered.isoformat() if doc.date_answered else None,
-        "url": doc.url,
-        "uin": doc.uin,
-        "source": doc.source_path,
-    }
-    meta.update({k: v for k, v in optional.items() if v})
-    when = doc.effective_date
-    if when:
-        meta["date_num"] = when.year * 10000 + when.month * 100 + when.day
-        meta["year"] = when.year
-    elif doc.month_filed:  # a day somewhere in that month: date filters keep it where the month overlaps them
-        year, month = map(int, doc.month_filed.split("-"))
-        meta["month_filed"] = doc.month_filed
-        meta["date_lo"], meta["date_hi"] = year * 10000 + month * 100 + 1, year * 10000 + month * 100 + 31
-        meta["year"] = year
-    return meta
+    return RecordMeta.of_document(doc).stored()
 
 
 def chunk_id(doc_id: str, ordinal: int, text: str) -> str:

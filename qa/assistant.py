@@ -21,7 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from index.embedding import embeddings_for
 from index.store import ChunkStore, make_client
 from parlqa.offline import configure_environment
-from parlqa.settings import Settings
+from parlqa.settings import RetrievalMode, Settings
 from qa import prompts
 from qa.citations import compose, make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
@@ -67,7 +67,7 @@ class Prepared:
     refusal_reason: str | None = None
     k: int | None = None
     filters: Filters | None = None
-    mode: str | None = None
+    mode: RetrievalMode | None = None
     model: str | None = None
     query_vector: list[float] | None = None
     best_similarity: float | None = None
@@ -159,7 +159,7 @@ class Assistant:
 
     # retrieval --------------------------------------------------------------------------------------
     def retrieve(
-        self, query: str, k: int | None = None, filters: Filters | dict | None = None, mode: str | None = None
+        self, query: str, k: int | None = None, filters: Filters | dict | None = None, mode: RetrievalMode | None = None
     ) -> list[Hit]:
         """Ranked passages for ``query`` (no model call)."""
         return self.retriever.search(query, k=k or self.settings.k, filters=_filters(filters), mode=mode)
@@ -286,7 +286,7 @@ class Assistant:
         filters: Filters | dict | None = None,
         k: int | None = None,
         model: str | None = None,
-        mode: str | None = None,
+        mode: RetrievalMode | None = None,
     ) -> Iterator[StreamEvent]:
         """Yield the instant extract, then the model's tokens, then the final cited ``Answer``."""
         if not question or not question.strip():
@@ -343,7 +343,7 @@ class Assistant:
         filters: Filters | dict | None = None,
         k: int | None = None,
         model: str | None = None,
-        mode: str | None = None,
+        mode: RetrievalMode | None = None,
     ) -> Answer:
         """A cited answer to ``question`` (or a refusal), with per-stage timings."""
         for event in self.stream(question, history=history, filters=filters, k=k, model=model, mode=mode):

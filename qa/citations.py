@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from qa.context import Passage, SourceSentence
+from qa.markers import MARKER, marker_numbers, place_markers, strip_markers
 from qa.sentences import split_sentences
 from qa.types import Citation, Quote
 from qa.verify import VerifiedSentence
-
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# "[1, 2]" and "[1][2]" both cite two sources; "(1)" or "Source 1" are not markers.
 
 
 def parse_markers(text: str, n_sources: int) -> tuple[str, list[tuple[str, list[int]]]]:
@@ -24,11 +21,10 @@ def parse_markers(text: str, n_sources: int) -> tuple[str, list[tuple[str, list[
         sentence = text[start:end]
         markers: list[int] = []
         for match in MARKER.finditer(sentence):
-            for number in re.split(r"\s*[,;]\s*", match.group(1)):
-                n = int(number)
+            for n in marker_numbers(match):
                 if 1 <= n <= n_sources and n not in markers:
                     markers.append(n)
-        clean = MARKER.sub("", sentence).strip()
+        clean = strip_markers(sentence).strip()
         clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
         if clean:
             out.append((clean, markers))
@@ -44,31 +40,24 @@ def parse_markers(text: str, n_sources: int) -> tuple[str, list[tuple[str, list[
     return " ".join(s for s, _ in merged), merged
 
 
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def make_citation(marker: int, passage: Passage, supporting: list[SourceSentence] | None) -> Citation:
     """A Citation numbered ``marker`` for ``passage``, quoting the sentences that support the answer."""
-    meta = passage.hit.metadata
+    record = passage.hit.record
     quoted = sorted(supporting or passage.kept[:1] or passage.sentences[:1], key=lambda s: s.quote.start)
     return Citation(
         marker=marker,
         doc_id=passage.hit.doc_id,
         title=passage.hit.title,
-        kind=meta.get("kind"),
-        house=meta.get("house"),
-        asked_by=meta.get("asker"),
-        answered_by=meta.get("answerer"),
-        answerer_party=meta.get("answerer_party"),
-        department=meta.get("department"),
-        date_asked=_date(meta.get("date_asked")),
-        date_answered=_date(meta.get("date_answered")),
-        url=meta.get("url"),
-        source=meta.get("source"),
+        kind=record.kind,
+        house=record.house,
+        asked_by=record.asker,
+        answered_by=record.answerer,
+        answerer_party=record.answerer_party,
+        department=record.department,
+        date_asked=record.date_asked,
+        date_answered=record.date_answered,
+        url=record.url,
+        source=record.source,
         passage=passage.hit.body,
         passage_start=passage.hit.body_start,
         quote=" ".join(s.quote.text for s in quoted),
@@ -89,12 +78,4 @@ def compose(sentences: list[VerifiedSentence], passages: list[Passage]) -> tuple
             chosen.extend(q for q in quotes if all(q.quote.start != c.quote.start for c in chosen))
     cited = sorted({m for v in sentences for m in v.sentence.markers})
     citations = [make_citation(m, by_marker[m], support.get(m) or None) for m in cited]
-    parts = []
-    for verified in sentences:
-        text = verified.sentence.text.rstrip()
-        tail = "".join(f"[{m}]" for m in verified.sentence.markers)
-        if tail:
-            end = text[-1] if text and text[-1] in ".!?" else ""
-            text = f"{text[:-1] if end else text} {tail}{end}"
-        parts.append(text)
-    return " ".join(parts), citations
+    return " ".join(place_markers(v.sentence.text, v.sentence.markers) for v in sentences), citations

@@ -7,11 +7,11 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from corpus.dates import long_date
 from qa.facts import Evidence
 from qa.prompts import SOURCE_LINE
 from qa.question import QuestionAnalysis
@@ -37,13 +37,10 @@ class Passage:
 
     @property
     def label(self) -> str:
-        meta = self.hit.metadata
-        parts = [
-            p for p in (meta.get("department"), _nice_date(meta.get("date_answered") or meta.get("date_asked"))) if p
-        ]
-        who = meta.get("answerer")
-        if who:
-            parts.insert(0, who)
+        record = self.hit.record
+        parts = [p for p in (record.department, long_date(record.dated)) if p]
+        if record.answerer:
+            parts.insert(0, record.answerer)
         return f"{self.hit.title} ({', '.join(parts)})" if parts else self.hit.title
 
     def prompt_line(self) -> str:
@@ -52,26 +49,18 @@ class Passage:
 
     def metadata_line(self) -> str:
         """The record's fields as one line of text, for checking names and dates against them."""
-        meta = self.hit.metadata
+        record = self.hit.record
         parts = [self.hit.title]
-        for key, label in (("asker", "Asked by"), ("answerer", "Answered by"), ("department", "Department:")):
-            if meta.get(key):
-                parts.append(f"{label} {meta[key]}")
-        for key, label in (("date_asked", "asked on"), ("date_answered", "answered on")):
-            when = _nice_date(meta.get(key))
-            if when:
-                parts.append(f"{label} {when}")
+        for value, label in (
+            (record.asker, "Asked by"),
+            (record.answerer, "Answered by"),
+            (record.department, "Department:"),
+            (long_date(record.date_asked), "asked on"),
+            (long_date(record.date_answered), "answered on"),
+        ):
+            if value:
+                parts.append(f"{label} {value}")
         return ". ".join(parts) + "."
-
-
-def _nice_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        d = date.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{d.day} {d:%B %Y}"
 
 
 class SentenceVectors:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Literal
 
+from corpus.dates import long_date
 from corpus.types import OPEN_PARLIAMENT_LICENCE, licence_of
 from qa.types import Answer, Citation, RecordFields, SearchPage, Timeline
 
@@ -67,10 +68,6 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
     return out.getvalue()
 
 
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else "undated"
-
-
 def _byline(record: RecordFields | Citation) -> str:
     parts = []
     if record.asked_by:
@@ -82,7 +79,7 @@ def _byline(record: RecordFields | Citation) -> str:
     parts.append(
         record.date_label()
         if isinstance(record, RecordFields)
-        else long_date(record.date_answered or record.date_asked)
+        else long_date(record.date_answered or record.date_asked, "undated")
     )
     return " · ".join(parts)
 
@@ -163,7 +160,7 @@ def _reference(citation: Citation, markdown: bool = False) -> str:
     """'Edward Timpson (Conservative), answer to a written question, 21 December 2016, <link>'."""
     escape = md_escape if markdown else (lambda text: text)
     kind = _KIND_LABEL.get(citation.kind or "", "parliamentary record")
-    parts = [escape(_who(citation)), kind, long_date(citation.date_answered or citation.date_asked)]
+    parts = [escape(_who(citation)), kind, long_date(citation.date_answered or citation.date_asked, "undated")]
     if citation.url:
         parts.append(_md_link(citation.url) if markdown else citation.url)
     elif citation.title:

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from index.records import RecordMeta
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -234,23 +236,13 @@ def resolve_relative_years(text: str, year: int | None) -> str:
     return _RELATIVE_SEASON.sub(season, _RELATIVE_YEAR.sub(resolved, text))
 
 
-def record_periods(text: str, metadata: dict) -> tuple[set[int], set[str]]:
+def record_periods(text: str, record: RecordMeta) -> tuple[set[int], set[str]]:
     """The years and 'YYYY-MM' months a record covers: those its text names (relative ones resolved against its
     own date) and those of its question's and answer's dates."""
-    text = resolve_relative_years(text, record_year(metadata))  # "in April this year" of a 2016 answer
+    text = resolve_relative_years(text, record.given_year)  # "in April this year" of a 2016 answer
     years, months = set(years_in(text)), months_in(text)
-    for key in ("date_asked", "date_answered"):
-        value = str(metadata.get(key) or "")
-        if len(value) >= 7:
-            years.add(int(value[:4]))
-            months.add(value[:7])
-    return years, months
-
-
-def record_year(metadata: dict) -> int | None:
-    """The year of a record's answer (or, failing that, its question), for dates its text gives relatively."""
-    value = str(metadata.get("date_answered") or metadata.get("date_asked") or "")
-    return int(value[:4]) if re.match(r"\d{4}", value) else None
+    dated_years, dated_months = record.dated_months()
+    return years | dated_years, months | dated_months
 
 
 _FINANCIAL_YEAR = re.compile(r"\b(20\d{2})\s?(?:[-/–]|to)\s?(?:20)?(\d{2})\b")

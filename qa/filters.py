@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from corpus.dates import date_num
 from index.lexical import ChunkColumns
 from qa.types import Filters
 
 NO_MATCH = {"doc_id": {"$eq": "\x00no-such-document"}}
-
-
-def _date_num(value) -> int:
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 def matching_values(columns: ChunkColumns, field: str, needle: str) -> list[str]:
@@ -27,10 +24,10 @@ def chroma_where(filters: Filters | None, columns: ChunkColumns) -> dict | None:
     clauses: list[dict] = []
     # a dated record's day, or the month an undated one is filed under (date_lo–date_hi), overlaps the period
     if filters.since:
-        since = _date_num(filters.since)
+        since = date_num(filters.since)
         clauses.append({"$or": [{"date_num": {"$gte": since}}, {"date_hi": {"$gte": since}}]})
     if filters.until:
-        until = _date_num(filters.until)
+        until = date_num(filters.until)
         clauses.append({"$or": [{"date_num": {"$lte": until}}, {"date_lo": {"$lte": until}}]})
     for field in ("department", "answerer"):
         needle = getattr(filters, field)
@@ -58,9 +55,9 @@ def lexical_mask(filters: Filters | None, columns: ChunkColumns) -> np.ndarray |
         return None
     mask = np.ones(len(columns), dtype=bool)
     if filters.since:
-        mask &= columns.date_hi >= _date_num(filters.since)
+        mask &= columns.date_hi >= date_num(filters.since)
     if filters.until:
-        mask &= (columns.date_lo <= _date_num(filters.until)) & (columns.date_lo > 0)
+        mask &= (columns.date_lo <= date_num(filters.until)) & (columns.date_lo > 0)
     for field in ("department", "answerer", "asker"):
         needle = getattr(filters, field)
         if needle:

@@ -4,10 +4,12 @@ with its citation and no model tokens, once retrieval has found a record that ma
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 
+from corpus.dates import long_date
+from corpus.types import DocumentKind
 from qa.context import Passage
 from qa.facts import Evidence, record_periods
+from qa.markers import place_markers
 from qa.question import AskedField, QuestionAnalysis
 
 _LABELS = {
@@ -40,18 +42,10 @@ class MetadataAnswer:
         return self.passages[0]
 
 
-def _nice(value: str | None) -> str | None:
-    try:
-        d = date.fromisoformat(value) if value else None
-    except ValueError:
-        return value
-    return f"{d.day} {d:%B %Y}" if d else None
-
-
 def matches(question: QuestionAnalysis, passage: Passage) -> bool:
     """Whether the record can be the one asked about: the years, months and names of the question are in its
     fields or text."""
-    years, months = record_periods(passage.hit.text, passage.hit.metadata)
+    years, months = record_periods(passage.hit.text, passage.hit.record)
     if any(y not in years for y in question.years):
         return False
     if any(f"{y:04d}-{m:02d}" not in months for y, m in question.months):
@@ -92,20 +86,20 @@ def _records(question: QuestionAnalysis, passages: list[Passage]) -> list[Passag
 
 
 def _values(passage: Passage) -> dict[AskedField, str | None]:
-    meta = passage.hit.metadata
+    record = passage.hit.record
     return {
-        AskedField.ASKER: meta.get("asker"),
-        AskedField.ANSWERER: meta.get("answerer"),
-        AskedField.DEPARTMENT: meta.get("department"),
-        AskedField.DATE_ANSWERED: _nice(meta.get("date_answered")),
-        AskedField.DATE_ASKED: _nice(meta.get("date_asked")),
-        AskedField.ASKER_PARTY: meta.get("asker_party"),
-        AskedField.ANSWERER_PARTY: meta.get("answerer_party"),
+        AskedField.ASKER: record.asker,
+        AskedField.ANSWERER: record.answerer,
+        AskedField.DEPARTMENT: record.department,
+        AskedField.DATE_ANSWERED: long_date(record.date_answered) or None,
+        AskedField.DATE_ASKED: long_date(record.date_asked) or None,
+        AskedField.ASKER_PARTY: record.asker_party,
+        AskedField.ANSWERER_PARTY: record.answerer_party,
     }
 
 
 def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[AskedField, str | None]) -> str:
-    statement = passage.hit.metadata.get("kind") == "written statement"
+    statement = passage.hit.record.kind == DocumentKind.WRITTEN_STATEMENT
     subject = "The statement" if statement else "The question"
     parts: list[str] = []
     for party, person, role in (
@@ -130,7 +124,7 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
     if answer_bits:
         verb = "was made" if statement else "was answered"
         parts.append(f"{verb} {' '.join(answer_bits)}")
-    return f"{subject} “{passage.hit.title}” {' and '.join(parts)} [{passage.marker}]."
+    return f"{subject} “{passage.hit.title}” {' and '.join(parts)}."
 
 
 def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> MetadataAnswer | None:
@@ -143,8 +137,8 @@ def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> Meta
         return None
     missing = tuple(f for f in asked if not all(v[f] for _, v in records))
     shown = (*asked, *(_DATE_OF[f] for f in asked if f in _DATE_OF))  # who answered, and when: so it can be checked
-    sentences = [_sentence(tuple(dict.fromkeys(shown)), p, v) for p, v in records]
-    text = " ".join(sentences)
+    plain = [_sentence(tuple(dict.fromkeys(shown)), p, v) for p, v in records]
+    text = " ".join(place_markers(t, [p.marker]) for t, (p, _) in zip(plain, records, strict=True))
     if missing:
         record = "The record does" if len(records) == 1 else "Not every record does"
         text += f" {record} not say {' or '.join(_LABELS[f] for f in missing)}."
@@ -152,5 +146,5 @@ def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> Meta
         text=text,
         passages=tuple(p for p, _ in records),
         missing=missing,
-        sentences=tuple(t.replace(f" [{p.marker}]", "") for t, (p, _) in zip(sentences, records, strict=True)),
+        sentences=tuple(plain),
     )

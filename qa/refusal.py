@@ -68,9 +68,9 @@ def kind_present(kind: FactKind, text: str) -> bool:
 def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) -> bool:
     years: set[int] = set()
     months: set[str] = set()
-    undated = any(not (h.metadata.get("date_asked") or h.metadata.get("date_answered")) for h in hits)
+    undated = any(not h.record.dated for h in hits)
     for hit, text in zip(hits, texts, strict=True):
-        covered = record_periods(text, hit.metadata)
+        covered = record_periods(text, hit.record)
         years |= covered[0]
         months |= covered[1]
     if any(y not in years for y in question.years) and not undated:
@@ -87,7 +87,7 @@ def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) 
 def signals(question: QuestionAnalysis, hits: list[Hit], best_similarity: float | None) -> RefusalSignals:
     """The decision's inputs for ``question`` over the retrieved ``hits``."""
     texts = [h.text for h in hits]
-    fields = [" ".join(str(h.metadata.get(k) or "") for k in ("asker", "answerer", "department")) for h in hits]
+    fields = [" ".join(v or "" for v in (h.record.asker, h.record.answerer, h.record.department)) for h in hits]
     whole = Evidence("\n".join([*texts, *fields]))
     coverage = None
     if question.names:

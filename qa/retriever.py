@@ -106,7 +106,7 @@ class HybridRetriever(BaseRetriever):
         query: str,
         k: int | None = None,
         filters: Filters | None = None,
-        mode: str | None = None,
+        mode: RetrievalMode | None = None,
         query_embedding: list[float] | None = None,
         understanding: Understanding | None = None,
     ) -> list[Hit]:
@@ -207,7 +207,7 @@ class HybridRetriever(BaseRetriever):
     def _prefer_recent(self, ranked: list[Hit], window: int = 20) -> list[Hit]:
         """Among the first ``window`` hits, a newer record gains up to ``latest_weight`` of its score."""
         head, tail = ranked[:window], ranked[window:]
-        dates = [int(h.metadata.get("date_num", 0)) for h in head]
+        dates = [h.record.date_num for h in head]
         known = [d for d in dates if d]
         if len(known) < 2:
             return ranked

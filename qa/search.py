@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from index.lexical import LexicalIndex, stem_words, tokenize_words
+from index.records import RecordMeta
 from qa.filters import lexical_mask
 from qa.sentences import split_sentences
 from qa.types import (
@@ -137,6 +138,14 @@ class DocumentTable:
     def metadata(self, doc: int) -> dict:
         return self.lexical.columns.metadata[self.rows[doc][0]]
 
+    def stored(self, row: int) -> RecordMeta:
+        """The typed fields of passage ``row``."""
+        return RecordMeta.from_metadata(self.lexical.columns.metadata[row])
+
+    def fields(self, doc: int) -> RecordMeta:
+        """The typed fields of document ``doc`` (as its first passage holds them)."""
+        return self.stored(self.rows[doc][0])
+
     def documents_with(self, rows: np.ndarray) -> np.ndarray:
         """A document mask: the documents any of ``rows`` (a passage mask) belongs to."""
         out = np.zeros(len(self), dtype=bool)
@@ -146,7 +155,7 @@ class DocumentTable:
     def question_of(self, doc: int) -> str | None:
         """The question as its first passage carries it (shortened, with "…", for a long answer)."""
         row = self.rows[doc][0]
-        prefix = self.lexical.columns.texts[row][: int(self.lexical.columns.metadata[row].get("header_chars", 0))]
+        prefix = self.lexical.columns.texts[row][: self.stored(row).header_chars]
         asked = prefix.split("\n", 1)[1] if "\n" in prefix else ""
         return asked.removeprefix("Q: ").removesuffix("A: ").strip() or None
 
@@ -155,19 +164,19 @@ class DocumentTable:
         cols = self.lexical.columns
         answer = ""
         for row in self.rows[doc]:
-            meta = cols.metadata[row]
-            header_chars, start = int(meta.get("header_chars", 0)), int(meta.get("body_start", 0))
-            body = cols.texts[row][header_chars:]
+            stored = self.stored(row)
+            start = stored.body_start
+            body = cols.texts[row][stored.header_chars :]
             if start > len(answer):
                 gap = start - len(answer)
                 answer += "\n" * gap if gap >= 2 else " "
             answer = answer[:start] + body if start < len(answer) else answer + body
-        meta = self.metadata(doc)
+        fields = self.fields(doc)
         return DocumentRecord(
-            **RecordFields.fields_of(meta),
+            **RecordFields.fields_of_record(fields),
             question=self.question_of(doc),
             answer=answer,
-            source=meta.get("source"),
+            source=fields.source,
         )
 
 
@@ -360,7 +369,7 @@ class DocumentSearch:
         table = found.table
         row = found.best_row(doc)
         cols = table.lexical.columns
-        body = cols.texts[row][int(cols.metadata[row].get("header_chars", 0)) :]
+        body = cols.texts[row][table.stored(row).header_chars :]
         text, marks, held = snippet(body, found.stems, found.parsed.phrases)
         asked = table.question_of(doc)
         if asked and (found.stems or found.parsed.phrases):  # the question, when it holds more of the words
@@ -368,7 +377,7 @@ class DocumentSearch:
             if from_question[2] > held:
                 text, marks, held = from_question
         return SearchResult(
-            **RecordFields.fields_of(table.metadata(doc)),
+            **RecordFields.fields_of_record(table.fields(doc)),
             question=table.question_of(doc),
             snippet=text,
             highlights=marks,

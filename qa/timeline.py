@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from corpus.dates import long_date, month_label
 from index.lexical import stem_words
 from qa import prompts
 from qa.citations import compose, parse_markers
@@ -56,11 +56,6 @@ SUMMARY_TEMPLATE = ChatPromptTemplate.from_messages(
 
 def month_key(date_num: int) -> str:
     return f"{date_num // 10000:04d}-{date_num // 100 % 100:02d}"
-
-
-def month_label(key: str) -> str:
-    year, month = key.split("-")
-    return f"{date(int(year), int(month), 1):%B} {year}"
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -108,7 +103,7 @@ def build_timeline(
         record = table.record(doc)
         start, end, relevance = best_sentence(record.answer, weights, found.parsed.phrases)
         entry = TimelineEntry(
-            **RecordFields.fields_of(table.metadata(doc)),
+            **RecordFields.fields_of_record(table.fields(doc)),
             question=record.question,
             quote=record.answer[start:end],
             quote_start=start,
@@ -160,7 +155,7 @@ def entry_hit(table: DocumentTable, entry: TimelineEntry) -> Hit:
     rows = table.rows[table.by_id[entry.doc_id]]
     row = rows[0]
     for candidate in rows:
-        if int(cols.metadata[candidate].get("body_start", 0)) <= entry.quote_start:
+        if table.stored(candidate).body_start <= entry.quote_start:
             row = candidate
     return Hit(
         chunk_id=cols.ids[row],
@@ -190,7 +185,7 @@ def summarise(
     sources = "\n".join(
         prompts.TIMELINE_SOURCE_LINE.format(
             marker=p.marker,
-            when=f"{e.dated:%-d %B %Y}" if e.dated else "undated",
+            when=long_date(e.dated, "undated"),
             who=e.answered_by or e.department or "the government",
             text=" ".join(s.quote.text for s in p.kept),
         )
@@ -224,12 +219,8 @@ def _dated(verified: VerifiedSentence, entries: list[TimelineEntry]) -> Verified
     of change reads as a dated sequence."""
     text = verified.sentence.text
     cited = [entries[m - 1] for m in verified.sentence.markers if 0 < m <= len(entries)]
-    when = next((e.dated or _month_start(e.month_filed) for e in cited if e.dated or e.month_filed), None)
-    if when is None or _YEAR.search(text):
+    month = next((e.month for e in cited if e.month), None)
+    if month is None or _YEAR.search(text):
         return verified
-    opened = f"In {when:%B %Y}, {text[:1].lower() + text[1:] if text[1:2].islower() else text}"
+    opened = f"In {month_label(month)}, {text[:1].lower() + text[1:] if text[1:2].islower() else text}"
     return VerifiedSentence(sentence=verified.sentence.model_copy(update={"text": opened}), quotes=verified.quotes)
-
-
-def _month_start(month: str | None) -> date | None:
-    return date(int(month[:4]), int(month[5:7]), 1) if month else None

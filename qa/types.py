@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from corpus.types import DocumentKind, House, licence_of
+from index.records import Dated, RecordMeta
 
 
 class Filters(BaseModel):
@@ -105,17 +106,28 @@ class Hit(BaseModel):
     )
 
     @property
+    def record(self) -> RecordMeta:
+        """The passage's stored fields, typed: read from ``metadata`` once, and again for a copy given other metadata.
+        (Kept in ``__dict__`` beside the fields, as ``functools.cached_property`` would, so that equality, dumps
+        and the stored JSON see only ``metadata``.)"""
+        cached = self.__dict__.get("_record")
+        if cached is None or cached[0] is not self.metadata:
+            cached = self.__dict__["_record"] = (self.metadata, RecordMeta.from_metadata(self.metadata))
+        return cached[1]
+
+    @property
     def body(self) -> str:
         """The passage without its header: a slice of the document's answer text."""
-        return self.text[int(self.metadata.get("header_chars", 0)) :]
+        return self.text[self.record.header_chars :]
 
     @property
     def body_start(self) -> int:
-        return int(self.metadata.get("body_start", 0))
+        return self.record.body_start
 
     @property
     def title(self) -> str:
-        return str(self.metadata.get("title", self.doc_id))
+        title = self.record.title
+        return self.doc_id if title is None else title
 
 
 class Quote(BaseModel):
@@ -216,14 +228,7 @@ SearchSort = Literal["relevance", "newest", "oldest"]
 FACET_FIELDS = ("department", "answerer", "asker", "year", "house")
 
 
-def _iso_date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-class RecordFields(BaseModel):
+class RecordFields(Dated, BaseModel):
     """Who asked, who answered, when and where to read it: one record's fields as the index holds them."""
 
     doc_id: str
@@ -246,37 +251,28 @@ class RecordFields(BaseModel):
     @classmethod
     def fields_of(cls, metadata: dict) -> dict:
         """The keyword arguments of this record for a chunk's stored metadata."""
+        return cls.fields_of_record(RecordMeta.from_metadata(metadata))
+
+    @classmethod
+    def fields_of_record(cls, record: RecordMeta) -> dict:
+        """The keyword arguments of this record for a chunk's stored fields."""
         return {
-            "doc_id": str(metadata.get("doc_id", "")),
-            "title": str(metadata.get("title") or metadata.get("doc_id", "")),
-            "kind": metadata.get("kind"),
-            "house": metadata.get("house"),
-            "uin": metadata.get("uin"),
-            "asked_by": metadata.get("asker"),
-            "asker_party": metadata.get("asker_party"),
-            "answered_by": metadata.get("answerer"),
-            "answerer_party": metadata.get("answerer_party"),
-            "department": metadata.get("department"),
-            "date_asked": _iso_date(metadata.get("date_asked")),
-            "date_answered": _iso_date(metadata.get("date_answered")),
-            "url": metadata.get("url"),
-            "month_filed": metadata.get("month_filed"),
-            "licence": licence_of(metadata.get("source")),
+            "doc_id": record.doc_id,
+            "title": record.title or record.doc_id,
+            "kind": record.kind,
+            "house": record.house,
+            "uin": record.uin,
+            "asked_by": record.asker,
+            "asker_party": record.asker_party,
+            "answered_by": record.answerer,
+            "answerer_party": record.answerer_party,
+            "department": record.department,
+            "date_asked": record.date_asked,
+            "date_answered": record.date_answered,
+            "url": record.url,
+            "month_filed": record.month_filed,
+            "licence": licence_of(record.source),
         }
-
-    @property
-    def dated(self) -> date | None:
-        """The answer's date, else the question's."""
-        return self.date_answered or self.date_asked
-
-    def date_label(self) -> str:
-        """'21 December 2016'; 'July 2024 (month filed)' for a record known only by its month; else 'undated'."""
-        if self.dated:
-            return f"{self.dated.day} {self.dated:%B %Y}"
-        if self.month_filed:
-            year, month = self.month_filed.split("-")
-            return f"{date(int(year), int(month), 1):%B %Y} (month filed)"
-        return "undated"
 
 
 class Span(BaseModel):

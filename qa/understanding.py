@@ -15,6 +15,7 @@ from datetime import date
 
 import numpy as np
 
+from corpus.dates import date_num, parse_date
 from qa.facts import MONTH_PATTERN, MONTHS
 from qa.types import MemberMention, Rewrite, Understanding
 from qa.vocabulary import Entry, load_vocabulary
@@ -128,7 +129,7 @@ class Lexicon:
             return np.array([str(m.get(key) or "") for m in metadata], dtype=object)
 
         def dates(key: str) -> np.ndarray:
-            return np.array([_date_num(m.get(key)) for m in metadata], dtype=np.int64)
+            return np.array([date_num(parse_date(m.get(key))) for m in metadata], dtype=np.int64)
 
         row_body, body_docs = _bodies(texts, metadata)
         return cls(
@@ -194,8 +195,8 @@ class Lexicon:
         return np.isin(self.row_department, list(departments))
 
     def date_mask(self, since: date, until: date, slack_days: int = 0) -> np.ndarray:
-        low = _date_num(date.fromordinal(since.toordinal() - slack_days).isoformat())
-        high = _date_num(date.fromordinal(until.toordinal() + slack_days).isoformat())
+        low = date_num(date.fromordinal(since.toordinal() - slack_days))
+        high = date_num(date.fromordinal(until.toordinal() + slack_days))
         asked, answered = self.row_dates
         return ((asked >= low) & (asked <= high)) | ((answered >= low) & (answered <= high))
 
@@ -227,13 +228,6 @@ def _stem(word: str) -> str:
     from index.lexical import _stemmer
 
     return _stemmer().stemWord(word)
-
-
-def _date_num(value: object) -> int:
-    text = str(value or "")
-    if len(text) < 10 or not text[:4].isdigit():
-        return 0
-    return int(text[:4]) * 10000 + int(text[5:7]) * 100 + int(text[8:10])
 
 
 def _department_of_addressee(metadata: Sequence[dict]) -> dict[str, str]:

@@ -14,7 +14,6 @@ from qa.facts import (
     facts_of,
     financial_years_in,
     names_in,
-    record_year,
     resolve_relative_years,
     stem,
 )
@@ -94,7 +93,7 @@ class PassageEvidence:
     @classmethod
     def of(cls, passage: Passage) -> PassageEvidence:
         header = passage.metadata_line()
-        year = record_year(passage.hit.metadata)
+        year = passage.hit.record.given_year
         texts = [resolve_relative_years(s.quote.text, year) for s in passage.sentences]  # "April this year"
         whole = Evidence(f"{header}\n{' '.join(texts)}")
         windows = [SourceWindow(None, Evidence(header))]
@@ -196,7 +195,8 @@ def check_sentence(
     given = asked.given
     everything = facts_of(text)
     names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
-    answering = Evidence(" ".join(str(source.passage.hit.metadata.get(k) or "") for k in ("department", "answerer")))
+    record = source.passage.hit.record
+    answering = Evidence(" ".join(v or "" for v in (record.department, record.answerer)))
     # the answering department is what "the department" and "we" of its answer are: it needs no naming again
     names = [n for n in names if not answering.has_name(n.text)]
     asked_names = [n for n in names if n.value in given]

@@ -9,16 +9,15 @@ blank lines, so the chat's Markdown renderer leaves them as they are.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
-from datetime import date
 from urllib.parse import urlsplit
 
+from corpus.dates import long_date
+from qa.markers import MARKER, place_markers
 from qa.prompts import DRAFT_LABEL, DROPPED_NOTE, EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence
 
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\"'[]()!*_`#|~\\{}$^=+-:"})
-_MARKER = re.compile(r"\[(\d+)\]")
 UNSUPPORTED_LABEL = f"⚠ {UNSUPPORTED_NOTE}"
 CONTEXT_CHARS = 320
 
@@ -31,10 +30,6 @@ def inert(text: object) -> str:
 def inline(text: object) -> str:
     """``inert`` text on one line of HTML (line breaks become ``<br>``; a chat message must not hold blank lines)."""
     return "<br>".join(inert(line) for line in str(text).strip().splitlines() if line.strip())
-
-
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
 
 
 def safe_url(url: str | None) -> str | None:
@@ -56,7 +51,9 @@ def linkify(text: str, known: Iterable[int]) -> str:
     """Escaped ``text`` with its ``[n]`` markers turned into links to the source cards."""
     known = set(known)
     parts, last = [], 0
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
+        if not match.group(1).isdigit():
+            continue  # "[1, 2]" in a draft stays as it is written
         parts.append(inline(text[last : match.start()]) if text[last : match.start()].strip() else " ")
         parts.append(marker_link(int(match.group(1)), known))
         last = match.end()
@@ -65,11 +62,7 @@ def linkify(text: str, known: Iterable[int]) -> str:
 
 
 def _sentence_html(sentence: AnswerSentence, known: set[int]) -> str:
-    text = sentence.text.rstrip()
-    end = text[-1] if text and text[-1] in ".!?" else ""
-    body = inline(text[:-1] if end else text)
-    tail = "".join(marker_link(m, known) for m in sentence.markers)
-    html_text = f"{body}{' ' + tail if tail else ''}{inert(end)}"
+    html_text = place_markers(sentence.text, sentence.markers, lambda m: marker_link(m, known), inline)
     if sentence.supported:
         return html_text
     return (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date
 
+from corpus.dates import long_date, month_label
 from qa.types import (
     ChartMark,
     DocumentRecord,
@@ -24,7 +24,7 @@ from qa.types import (
     TimelineEntry,
     TimelineSummary,
 )
-from ui.render import dropped_html, inert, long_date, marker_link, safe_url, source_card
+from ui.render import dropped_html, inert, marker_link, safe_url, source_card
 
 SUMMARY_PREFIX = "tl-source"  # the ids of the timeline summary's source cards, apart from the chat's
 CHART_HEIGHT = 150  # pixels of the bars' area
@@ -74,9 +74,7 @@ def record_fields_html(record: RecordFields) -> str:
             _field("Answered", inert(long_date(record.date_answered))),
             _field(
                 "Filed under",
-                inert(record.date_label().removesuffix(" (month filed)"))
-                if record.month_filed and not record.dated
-                else "",
+                inert(month_label(record.month_filed)) if record.month_filed and not record.dated else "",
             ),
             _field("Number", inert(record.uin or "")),
         )
@@ -182,16 +180,6 @@ def facet_choices(counts: Sequence[FacetCount]) -> list[tuple[str, str]]:
 
 
 # timeline -------------------------------------------------------------------------------------------------
-
-
-def month_label(month: str, short: bool = False) -> str:
-    """'2024-07' → 'July 2024' ('Jul 2024' when short); anything else as it is."""
-    try:
-        year, number = (int(x) for x in month.split("-"))
-        first = date(year, number, 1)
-    except ValueError:
-        return month
-    return f"{first:%b %Y}" if short else f"{first:%B %Y}"
 
 
 def chart_svg(chart: Sequence[MonthCount], marks: Sequence[ChartMark] = ()) -> str:
