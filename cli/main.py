@@ -477,7 +477,7 @@ def search(
         highlight=False,
     )
     table = Table(show_lines=True)
-    for column in ("date", "answer", "snippet"):
+    for column in ("date", "record", "snippet"):
         table.add_column(column, overflow="fold")
     for r in found.results:
         who = " · ".join(p for p in (r.answered_by, r.department) if p)
