@@ -29,10 +29,17 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None = None, **overrides) -> Settings:
+    from pydantic import ValidationError
+
+    from parlqa.settings import describe_error
+
     values = {k: v for k, v in overrides.items() if v is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise _fail(describe_error(exc)) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -470,7 +477,7 @@ def search(
         highlight=False,
     )
     table = Table(show_lines=True)
-    for column in ("date", "answer", "snippet"):
+    for column in ("date", "record", "snippet"):
         table.add_column(column, overflow="fold")
     for r in found.results:
         who = " · ".join(p for p in (r.answered_by, r.department) if p)

@@ -15,9 +15,9 @@ from qa.markers import strip_markers
 RANK_DEPTH = 20  # passages retrieved for the ranking metrics
 RANKED_DOCS = 10  # documents kept from them, in rank order: MRR and nDCG are cut at 10
 STAGES = ("retrieve", "extract", "first_token", "generate", "total")
-DEFAULT_BACKEND = str(Settings.model_fields["embedding_backend"].default)
-DEFAULT_MAX_TOKENS = int(Settings.model_fields["embedding_max_tokens"].default)
-DEFAULT_CONTEXT_CHARS = int(Settings.model_fields["context_chars"].default)
+DEFAULT_BACKEND = str(Settings.default_of("embedding_backend"))
+DEFAULT_MAX_TOKENS = int(Settings.default_of("embedding_max_tokens"))
+DEFAULT_CONTEXT_CHARS = int(Settings.default_of("context_chars"))
 
 
 class RunConfig(BaseModel):

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
 CACHE_DIR = Path.home() / ".cache" / "parlqa"
 
 
-class Settings(BaseSettings):
-    """Every tunable of parlqa, read from ``PARLQA_<NAME>`` when not given.
+class IndexSettings(BaseModel):
+    """How documents become passages and vectors: a change here re-embeds the index."""
 
-    The fields come in groups, in this order: where things live (data dir, Chroma, caches); the index (chunking,
-    embeddings); retrieval (mode, k, fusion, question understanding, the reader's index check, the refusal
-    thresholds); the answer (model, context, generation, a model server); the chat page (login). Every name
-    is flat, so each is one ``PARLQA_<NAME>`` variable. ``with_overrides`` is the one way to derive settings:
-    its values are checked like any other.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="PARLQA_", extra="ignore")
-
-    # Where things live
-    data_dir: Path = Field(Path(".parlqa"), description="Index directory (Chroma, BM25, manifest).")
-    collection: str = Field("parlqa", description="Chroma collection name.")
-    chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset.")
-    chroma_port: int = Field(8000, description="Chroma server port.")
-    model_cache: Path | None = Field(
-        None, description="Derived model files: joined GGUFs, the quantized encoder (~/.cache/parlqa/models)."
-    )
-    judge_cache: Path | None = Field(None, description="The eval judge's verdicts (~/.cache/parlqa/judge.jsonl).")
+    model_config = ConfigDict(validate_assignment=True)
 
     # Chunking
     chunk_tokens: int = Field(256, ge=32, le=2048, description="Largest chunk body, in cl100k tokens.")
@@ -60,7 +44,12 @@ class Settings(BaseSettings):
         "sets and encodes 1.3x faster. BM25 always indexes the whole chunk.",
     )
 
-    # Retrieval
+
+class SearchSettings(BaseModel):
+    """How passages are found for a question, and when the corpus is taken not to answer it."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
     k: int = Field(3, ge=1, le=50, description="Passages given to the model (3: best key facts for base).")
     retrieval: RetrievalMode = Field("hybrid", description="dense, bm25 or hybrid.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
@@ -107,7 +96,12 @@ class Settings(BaseSettings):
         "must hold.",
     )
 
-    # Generation
+
+class AnswerSettings(BaseModel):
+    """The model that writes answers: embedded, or on a model server."""
+
+    model_config = ConfigDict(validate_assignment=True)
+
     model: str = Field("base", description="Model preset name or a path to a GGUF file (base: best on the eval).")
     context_chars: int = Field(
         2000,
@@ -136,10 +130,6 @@ class Settings(BaseSettings):
         "answers one request at a time makes queued questions wait their turn within this.",
     )
 
-    # The chat page
-    ui_user: str | None = Field(None, description="Login name the chat asks for (with ui_password).")
-    ui_password: SecretStr | None = Field(None, description="Login password the chat asks for (with ui_user).")
-
     @field_validator("llm_url", mode="before")
     @classmethod
     def _check_llm_url(cls, value: object) -> object:
@@ -157,15 +147,129 @@ class Settings(BaseSettings):
             raise ValueError(f"PARLQA_LLM_URL has a bad port: {value!r}") from None
         return text
 
+
+class UISettings(BaseModel):
+    """The chat page and its HTTP API."""
+
+    ui_user: str | None = Field(None, description="Login name the chat asks for (with ui_password).")
+    ui_password: SecretStr | None = Field(None, description="Login password the chat asks for (with ui_user).")
+
+
+class EvalSettings(BaseModel):
+    """The evaluation's own files."""
+
+    judge_cache: Path | None = Field(None, description="The eval judge's verdicts (~/.cache/parlqa/judge.jsonl).")
+
+
+GROUPS: dict[str, type[BaseModel]] = {
+    "index": IndexSettings,
+    "search": SearchSettings,
+    "answer": AnswerSettings,
+    "ui": UISettings,
+    "eval": EvalSettings,
+}
+GROUP_OF: dict[str, str] = {field: group for group, model in GROUPS.items() for field in model.model_fields}
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """``PARLQA_<NAME>`` for every field of every group (``PARLQA_K``, ``PARLQA_MODEL``): one flat name each."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, dict[str, str]] = {}
+        environ = {k.upper(): v for k, v in os.environ.items()}
+        for name, group in GROUP_OF.items():
+            value = environ.get(f"PARLQA_{name.upper()}")
+            if value is not None:
+                found.setdefault(group, {})[name] = value
+        return found
+
+
+class Settings(BaseSettings):
+    """Every tunable of parlqa, as a tree in the style of PaperQA2: where things live at the top, then the groups
+    ``index``, ``search``, ``answer``, ``ui`` and ``eval``.
+
+    Each field of a group is also one flat name: ``Settings(k=5)``, ``settings.k``, ``PARLQA_K`` and
+    ``settings.with_overrides(k=5)`` all mean ``settings.search.k``, so that every tunable is one
+    ``PARLQA_<NAME>`` variable. ``with_overrides`` is the one way to derive settings: its values are checked
+    like any other.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PARLQA_", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path(".parlqa"), description="Index directory (Chroma, BM25, manifest).")
+    collection: str = Field("parlqa", description="Chroma collection name.")
+    chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    model_cache: Path | None = Field(
+        None, description="Derived model files: joined GGUFs, the quantized encoder (~/.cache/parlqa/models)."
+    )
+
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    eval: EvalSettings = Field(default_factory=EvalSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FlatEnvironment(settings_cls), dotenv_settings, file_secret_settings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_flat_names(cls, values: Any) -> Any:
+        """``k=5`` → ``search={"k": 5}``: flat names (arguments, variables) go to their group, over what the
+        group was given whole."""
+        if not isinstance(values, dict):
+            return values
+        out = {name: value for name, value in values.items() if name not in GROUP_OF}
+        for name, value in values.items():
+            group = GROUP_OF.get(name)
+            if group is None:
+                continue
+            given = out.get(group, {})
+            out[group] = {**(given.model_dump() if isinstance(given, BaseModel) else given), name: value}
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        group = GROUP_OF.get(name)
+        if group is not None:
+            return getattr(getattr(self, group), name)
+        return super().__getattr__(name)
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        """The default of a setting, by its flat name."""
+        group = GROUP_OF.get(name)
+        fields = GROUPS[group].model_fields if group else cls.model_fields
+        return fields[name].get_default(call_default_factory=True)
+
+    @classmethod
+    def names(cls) -> set[str]:
+        """Every setting's flat name."""
+        return (set(cls.model_fields) - set(GROUPS)) | set(GROUP_OF)
+
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with ``overrides`` applied, checked like any other value (``model_copy(update=...)`` checks
-        nothing); an unknown name is an error rather than ignored."""
-        unknown = sorted(set(overrides) - set(type(self).model_fields))
+        """A copy with ``overrides`` (flat names) applied, checked like any other value (``model_copy(update=...)``
+        checks nothing); an unknown name is an error rather than ignored."""
+        unknown = sorted(set(overrides) - self.names())
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
         if not overrides:
             return self
-        return type(self).model_validate({**self.model_dump(), **overrides})
+        values: dict[str, Any] = {k: v for k, v in self.model_dump().items() if k not in GROUPS}
+        for group in GROUPS:
+            values[group] = {
+                **getattr(self, group).model_dump(),
+                **{k: v for k, v in overrides.items() if GROUP_OF.get(k) == group},
+            }
+        values.update({k: v for k, v in overrides.items() if k not in GROUP_OF})
+        return type(self).model_validate(values)
 
     @property
     def model_cache_dir(self) -> Path:
@@ -195,3 +299,10 @@ class Settings(BaseSettings):
 def model_cache_dir(settings: Settings | None = None) -> Path:
     """Where derived model files live: joined GGUFs, the quantized encoder (``PARLQA_MODEL_CACHE`` overrides)."""
     return (settings or Settings()).model_cache_dir
+
+
+def describe_error(exc: ValidationError) -> str:
+    """The first problem of a settings ``ValidationError`` on one line, by flat name and variable."""
+    first = exc.errors()[0]
+    name = str(first["loc"][-1]) if first["loc"] else "settings"
+    return f"setting {name} (PARLQA_{name.upper()}): {first['msg']}"
