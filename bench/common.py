@@ -44,6 +44,12 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank ``q`` quantile (0–1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
 def record(name: str, payload: dict) -> None:
     """Append one result line to bench/results/<name>.jsonl."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,7 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import eval_questions, record  # noqa: E402
-from query_latency import percentile  # noqa: E402
+from common import eval_questions, percentile, record  # noqa: E402
 
 from index.freshness import GenerationWatch  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402

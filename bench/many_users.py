@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, process_memory_mb, record  # noqa: E402
+from common import REPO, percentile, process_memory_mb, record  # noqa: E402
 
 HOST = "127.0.0.1"
 SETUPS = ("embedded", "server-1", "server-2")
@@ -174,11 +174,6 @@ def ask_all(chats: list[str], questions: list[str], users: int) -> tuple[float, 
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, rows
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def summary(setup: str, parts: Parts, args: argparse.Namespace, wall: float, rows: list[dict], cpu: dict) -> dict:

@@ -17,15 +17,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import eval_questions, peak_rss_mb, record  # noqa: E402
+from common import eval_questions, peak_rss_mb, percentile, record  # noqa: E402
 
 from qa.assistant import Assistant  # noqa: E402
 from qa.types import Filters  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import peak_rss_mb, record  # noqa: E402
+from common import peak_rss_mb, percentile, record  # noqa: E402
 
 from qa.assistant import Assistant  # noqa: E402
 from qa.types import Filters  # noqa: E402
@@ -36,11 +36,6 @@ QUERIES: list[tuple[str, Filters | None, str]] = [
     ("", Filters(asker="Maskell"), "newest"),
 ]
 SUBJECTS = ["Adoption and Special Guardianship Support Fund", "kinship care", "free school meals"]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -431,6 +431,13 @@ def _emit(text: str, output: Path | None) -> None:
     err.print(f"[dim]written to {escape(str(output))}[/dim]")
 
 
+def _check_format(output_format: str) -> None:
+    from qa.export import FORMATS
+
+    if output_format not in ("table", *FORMATS):
+        raise _fail(f"--format must be table, {', '.join(FORMATS)}, not {output_format!r}")
+
+
 def _marked(text: str, spans) -> str:
     """Rich markup of ``text`` with the spans in bold (the text itself escaped)."""
     out, last = [], 0
@@ -457,10 +464,9 @@ def search(
     data_dir: DataDir = None,
 ) -> None:
     """List every answer that holds the query's words, with who asked and answered, dates and links."""
-    from qa.export import FORMATS, export_search
+    from qa.export import export_search
 
-    if output_format not in ("table", *FORMATS):
-        raise _fail(f"--format must be table, {', '.join(FORMATS)}, not {output_format!r}")
+    _check_format(output_format)
     filters = _research_filters(since, until, department, answerer, asker, house)
     bot = _open_assistant(data_dir)
     try:
@@ -515,11 +521,10 @@ def timeline(
     data_dir: DataDir = None,
 ) -> None:
     """What has been said about a subject, month by month, each answer's best sentence quoted and linked."""
-    from qa.export import FORMATS, export_timeline
+    from qa.export import export_timeline
     from qa.models import ModelError
 
-    if output_format not in ("table", *FORMATS):
-        raise _fail(f"--format must be table, {', '.join(FORMATS)}, not {output_format!r}")
+    _check_format(output_format)
     filters = _research_filters(since, until, department, answerer, asker, house)
     bot = _open_assistant(data_dir)
     try:

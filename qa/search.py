@@ -189,6 +189,7 @@ class Matches:
     scores: np.ndarray
     stems: frozenset[str]
     parsed: ParsedQuery
+    passages_with: dict[str, int] = field(default_factory=dict)  # stem → how many passages hold it
 
     @property
     def total(self) -> int:
@@ -253,12 +254,12 @@ def match(table: DocumentTable, query: str, filters: Filters | None = None) -> M
     matched = allowed.copy()
     retriever = lexical.retriever
     vocab = getattr(retriever, "vocab_dict", None) or {}
+    passages_with: dict[str, int] = {}
     for stem in stems:
-        if stem not in vocab or not matched.any():
-            matched[:] = False
-            break
-        matched &= table.documents_with(retriever.get_scores([stem]) > 0)
-    found = Matches(table, matched, scores, stems, parsed)
+        present = retriever.get_scores([stem]) > 0 if stem in vocab else np.zeros(len(lexical.columns), dtype=bool)
+        passages_with[stem] = int(present.sum())
+        matched &= table.documents_with(present)
+    found = Matches(table, matched, scores, stems, parsed, passages_with)
     if stems and matched.any():
         np.maximum.at(scores, table.chunk_doc, found.passage_scores)
     if parsed.phrases and matched.any():
@@ -378,7 +379,7 @@ class DocumentSearch:
                 text, marks, held = from_question
         return SearchResult(
             **RecordFields.fields_of_record(table.fields(doc)),
-            question=table.question_of(doc),
+            question=asked,
             snippet=text,
             highlights=marks,
             score=float(found.scores[doc]),

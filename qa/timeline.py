@@ -70,9 +70,8 @@ def months_between(first: str, last: str) -> list[str]:
 
 def _idf(found: Matches) -> dict[str, float]:
     """How rare each query term is among the passages (BM25's idf): rare words choose the quoted sentence."""
-    retriever = found.table.lexical.retriever
     n = max(1, len(found.table.lexical.columns))
-    return {s: math.log(1 + n / max(1, int((retriever.get_scores([s]) > 0).sum()))) for s in found.stems}
+    return {s: math.log(1 + n / max(1, found.passages_with.get(s, 0))) for s in found.stems}
 
 
 def best_sentence(text: str, weights: dict[str, float], phrases: tuple[str, ...]) -> tuple[int, int, float]:

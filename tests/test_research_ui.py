@@ -8,11 +8,12 @@ import html
 import io
 import json
 import os
-import socket
 from datetime import date
 from pathlib import Path
 
 import pytest
+from fixtures.browser import chromium_context
+from fixtures.processes import free_port
 
 from qa.types import (
     AnswerSentence,
@@ -32,8 +33,6 @@ from qa.types import (
 from ui import render_research as rr
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> [l](javascript:alert(1))'
 
 
@@ -237,36 +236,17 @@ def test_year_facet_reads_back_from_the_dates():
 # the tabs in a real Chromium -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp("chromium-research")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1360, "height": 1000},
-            accept_downloads=True,
-        )
+    with chromium_context(tmp_path_factory.mktemp("chromium-research"), accept_downloads=True) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture(scope="module")
 def research_app(default_settings):
     from ui.app import launch
 
-    demo = launch(default_settings, port=_free_port(), block=False, quiet=True)
+    demo = launch(default_settings, port=free_port(), block=False, quiet=True)
     yield demo.local_url
     demo.close()
 
@@ -398,7 +378,7 @@ def test_chat_downloads_and_quotes_the_last_answer(chromium, tmp_path):
     from ui.app import launch
 
     fake = ScriptedAssistant(Settings(data_dir=tmp_path, model="tiny"))
-    demo = launch(assistant=fake, port=_free_port(), block=False, quiet=True)
+    demo = launch(assistant=fake, port=free_port(), block=False, quiet=True)
     try:
         page = chromium.new_page()
         page.goto(demo.local_url)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from fixtures.browser import chromium_context
+from fixtures.processes import free_port
 
 from parlqa.settings import Settings
 from qa.models import ModelNotInstalledError
@@ -23,17 +24,6 @@ from ui.forms import form_filters, json_filters
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "ui_fixtures"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EIF_QUESTION = "When was the Early Intervention Foundation set up?"
 SCOTTISH_QUESTION = "What is the annual budget of the Scottish Children's Reporter Administration?"
 HOSTILE_QUESTION = "How much did the Hostile Test Fund give to test councils?"
@@ -203,28 +193,10 @@ class ScriptedAssistant:
 # browser plumbing ----------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1360, "height": 1000},
-        )
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 def _open(browser, url: str):
@@ -259,7 +231,7 @@ def scripted_app(tmp_path_factory):
     from ui.app import launch
 
     fake = ScriptedAssistant(Settings(data_dir=tmp_path_factory.mktemp("scripted"), model="tiny"))
-    demo = launch(assistant=fake, port=_free_port(), block=False, quiet=True)
+    demo = launch(assistant=fake, port=free_port(), block=False, quiet=True)
     assert demo.server_name == "127.0.0.1"
     yield demo.local_url, fake
     demo.close()
@@ -283,7 +255,7 @@ def test_login_is_required_when_configured(tmp_path, monkeypatch):
     monkeypatch.setenv("PARLQA_UI_USER", "reader")
     monkeypatch.setenv("PARLQA_UI_PASSWORD", "secret")
     fake = ScriptedAssistant(Settings(data_dir=tmp_path, model="tiny"))
-    demo = launch(assistant=fake, port=_free_port(), block=False, quiet=True)
+    demo = launch(assistant=fake, port=free_port(), block=False, quiet=True)
     try:
         assert status(demo.local_url + "config") == 401
         assert status(demo.local_url + "login", {"username": "reader", "password": "wrong"}) >= 400
@@ -370,7 +342,7 @@ def real_app(tmp_path_factory):
     finally:
         indexer.close()
     assert result.documents_seen == 6
-    demo = launch(settings, port=_free_port(), block=False, quiet=True)
+    demo = launch(settings, port=free_port(), block=False, quiet=True)
     yield demo.local_url
     demo.close()
 
