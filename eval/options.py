@@ -50,12 +50,22 @@ def split_values(values: Iterable[str] | None) -> list[str]:
 
 
 def limit_pairs(pairs: Sequence[EvalPair], limit: int | None) -> list[EvalPair]:
-    """The first ``limit`` pairs in file order, keeping the set's share of unanswerables (at least one)."""
+    """``limit`` pairs with each kind's share of the set (largest remainders, at least one of every kind while the
+    limit allows), the first of each kind in file order; the pairs keep the file's order."""
     if limit is None or limit >= len(pairs):
         return list(pairs)
-    unanswerable = [p for p in pairs if not p.answerable]
-    share = len(unanswerable) / len(pairs)
-    n_unanswerable = min(len(unanswerable), max(1, round(limit * share))) if unanswerable else 0
-    chosen = {p.id for p in unanswerable[:n_unanswerable]}
-    chosen |= {p.id for p in [p for p in pairs if p.answerable][: limit - n_unanswerable]}
+    by_kind: dict[str, list[EvalPair]] = {}
+    for p in pairs:
+        by_kind.setdefault(p.kind, []).append(p)
+    exact = {kind: limit * len(group) / len(pairs) for kind, group in by_kind.items()}
+    quota = {kind: min(len(by_kind[kind]), max(1, int(share))) for kind, share in exact.items()}
+    while sum(quota.values()) > limit:  # more kinds than the limit: the smallest shares give way
+        smallest = min((k for k in quota if quota[k]), key=lambda k: exact[k])
+        quota[smallest] -= 1
+    for kind in sorted(exact, key=lambda k: exact[k] - int(exact[k]), reverse=True):
+        if sum(quota.values()) >= limit:
+            break
+        if quota[kind] < len(by_kind[kind]):
+            quota[kind] += 1
+    chosen = {p.id for kind, group in by_kind.items() for p in group[: quota[kind]]}
     return [p for p in pairs if p.id in chosen]

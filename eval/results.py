@@ -93,6 +93,8 @@ class PairResult(BaseModel):
         default_factory=list, description="Per shown sentence, the document ids it cites."
     )
     dropped: list[str] = Field(default_factory=list, description="Sentences left out by the verifier.")
+    quoted: list[bool] = Field(default_factory=list, description="Per shown sentence, whether it quotes its source.")
+    draft: str | None = Field(None, description="The model's text before checking.")
     question_type: str | None = None
     refusal_signals: dict[str, float | int | bool | None] | None = None
     self_supported: list[bool] = Field(default_factory=list, description="The product's own support check.")

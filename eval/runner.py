@@ -74,6 +74,8 @@ def _answer(bot, pair: EvalPair, config: RunConfig, half: str | None) -> tuple[P
     result.sentences = [s.text for s in answer.sentences]
     result.sentence_citations = [[by_marker[m] for m in s.markers if m in by_marker] for s in answer.sentences]
     result.dropped = [s.text for s in answer.dropped]
+    result.quoted = [s.quoted for s in answer.sentences]
+    result.draft = answer.draft
     result.self_supported = [s.supported for s in answer.sentences]
     claims: list[Claim] = []
     if not answer.refused:

@@ -110,6 +110,23 @@ class AnswerSettings(BaseModel):
         "passages, the sentences most likely to answer when they are longer. 2,000 against 800 lifted key facts "
         "from 0.63 to 0.74 on the eval's fit half, for about 3 s more to the first token on 2 cores.",
     )
+    quote_backing: bool = Field(
+        True,
+        description="Follow a checked answer sentence with its source's sentence, quoted, where that sentence holds a "
+        "figure, date or name the answer leaves out (or the answer is a bare fact).",
+    )
+    quote_replacing: bool = Field(
+        True,
+        description="Put the source's own sentence, quoted, in place of a draft sentence whose figures and dates it "
+        "states about the asked subject while the draft's other words do not hold.",
+    )
+    quote_replacement_share: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's subject words a replacing source sentence (with the one before it) "
+        "must hold.",
+    )
     max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
     n_ctx: int = Field(2048, ge=512, description="Model context window.")
     n_threads: int | None = Field(None, description="CPU threads for the model; all cores when unset.")

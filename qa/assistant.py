@@ -29,6 +29,7 @@ from qa.context import Passage, SentenceVectors, build_passages, instant_extract
 from qa.errors import EmptyIndexError
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
+from qa.quotes import QuotePolicy, backing_quotes, replacement
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
 from qa.search import DocumentSearch
@@ -47,7 +48,7 @@ from qa.types import (
     Timeline,
     Understanding,
 )
-from qa.verify import DECLINED, verify
+from qa.verify import DECLINED, Verification, verify
 
 log = logging.getLogger(__name__)
 ANSWER_TEMPLATE = ChatPromptTemplate.from_messages(
@@ -425,7 +426,7 @@ class Assistant:
     def _finish(self, prepared: Prepared, text: str, timings: dict, model: str, question: str | None = None) -> Answer:
         """The verified answer to ``question`` (the one asked, or the content part of a mixed one)."""
         if not text or prompts.REFUSAL_SENTINEL in text.upper().replace(" ", "_"):
-            return self._refusal(prepared, "the model found no answer in the passages", timings, model)
+            return self._refusal(prepared, "the model found no answer in the passages", timings, model, draft=text)
         started = time.perf_counter()
         _, parsed = parse_markers(text, len(prepared.passages))
         checked = verify(parsed, prepared.passages, question or prepared.question)
@@ -443,12 +444,19 @@ class Assistant:
             ]
             checked.kept = []
         if not checked.kept and checked.dropped and all(d.note == DECLINED for d in checked.dropped):
-            return self._refusal(prepared, "the model found no answer in the passages", timings, model)
+            return self._refusal(prepared, "the model found no answer in the passages", timings, model, draft=text)
+        self._quote_sources(checked, prepared.passages, analysis)
         if not checked.kept:
             # Nothing the sources state survives: refuse, and show the closest passages instead.
             reason = "no sentence of the model's answer is stated by the passages"
             return self._refusal(
-                prepared, reason, timings, model, text=prompts.NO_SUPPORTED_ANSWER_MESSAGE, dropped=checked.dropped
+                prepared,
+                reason,
+                timings,
+                model,
+                text=prompts.NO_SUPPORTED_ANSWER_MESSAGE,
+                dropped=checked.dropped,
+                draft=text,
             )
         answer_text, citations = compose(checked.kept, prepared.passages)
         return self._answer(
@@ -460,7 +468,28 @@ class Assistant:
             extract=prepared.extract,
             model=model,
             timings=timings,
+            draft=text,
         )
+
+    def _quote_sources(self, checked: Verification, passages: list[Passage], analysis: QuestionAnalysis | None) -> None:
+        """A dropped sentence whose figures a source states about the asked subject gives way to that source
+        sentence, quoted; a kept sentence is followed by its source's sentence where that says more."""
+        s = self.settings
+        policy = QuotePolicy(s.quote_backing, s.quote_replacing, s.quote_replacement_share)
+        if analysis is not None:
+            still: list[AnswerSentence] = []
+            for dropped in checked.dropped:
+                found = replacement(dropped, passages, analysis, policy)
+                taken = {(m, q.quote.start) for v in checked.kept for m, qs in v.quotes.items() for q in qs}
+                if found is None or all((m, q.quote.start) in taken for m, qs in found.quotes.items() for q in qs):
+                    still.append(dropped)
+                    continue
+                checked.kept.append(found)
+                note = f"{dropped.note}; the source's own sentence is quoted instead"
+                still.append(dropped.model_copy(update={"note": note}))
+            checked.dropped = still
+        if policy.backing and checked.kept:
+            checked.kept = backing_quotes(checked.kept)
 
 
 def _filters(value: Filters | dict | None) -> Filters | None:

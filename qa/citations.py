@@ -78,4 +78,10 @@ def compose(sentences: list[VerifiedSentence], passages: list[Passage]) -> tuple
             chosen.extend(q for q in quotes if all(q.quote.start != c.quote.start for c in chosen))
     cited = sorted({m for v in sentences for m in v.sentence.markers})
     citations = [make_citation(m, by_marker[m], support.get(m) or None) for m in cited]
-    return " ".join(place_markers(v.sentence.text, v.sentence.markers) for v in sentences), citations
+    return " ".join(place_markers(_ended(v.sentence.text), v.sentence.markers) for v in sentences), citations
+
+
+def _ended(text: str) -> str:
+    """A sentence of the answer with its full stop: "The Protection of Children in England." for a bare title."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?”\"'):" else f"{text}."

@@ -368,6 +368,11 @@ class Evidence:
         self.aliases = {**ALIASES, **defined_aliases(self.text)}
         self.words = set(re.findall(r"[a-z0-9][a-z0-9'\-]*", self.plain))
         self.stems = {stem(w) for w in words_of(self.plain)}
+        for short in set(_ABBREVIATION.findall(self.text)):  # "the ICTG service": the vocabulary's meaning of ICTG
+            meaning = _abbreviations().get(short.lower())
+            if meaning and short.lower() not in self.aliases:
+                self.aliases[short.lower()] = meaning
+                self.stems |= {stem(w) for w in words_of(meaning)}
 
     def has_term(self, term: str) -> bool:
         """Whether a word of the question is here: the same stem, or (for longer words) a spelling one or two
@@ -419,6 +424,17 @@ class Evidence:
         words = [w.removesuffix("'s") for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", name)]
         significant = [w for w in words if w not in NAME_STOPWORDS and len(w) > 2]
         return bool(significant) and all(_word_in(w, self.words) for w in significant)
+
+
+_ABBREVIATION = re.compile(r"\b([A-Z][A-Z]{1,7})s?\b")
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    """The domain vocabulary's abbreviations, lower case → plain meaning ('ictg' → 'independent child …')."""
+    from qa.vocabulary import load_vocabulary
+
+    return {e.term.lower(): plain(e.meaning) for e in load_vocabulary() if e.kind == "abbreviation"}
 
 
 @lru_cache(maxsize=1)
@@ -524,6 +540,26 @@ def _contains_phrase(haystack: str, needle: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
 
 
+NAME_SPELLING_MIN = 7  # a name's word this long may be one letter away from the source's ("Barnardo's", "Barnado's")
+
+
 def _word_in(word: str, words: set[str]) -> bool:
     stem = word.rstrip("s")
-    return any(w == word or w.rstrip("s") == stem or w.removesuffix("'s") == word for w in words)
+    if any(w == word or w.rstrip("s") == stem or w.removesuffix("'s") == word for w in words):
+        return True
+    if len(stem) < NAME_SPELLING_MIN:
+        return False
+    near = [w for w in words if abs(len(w.rstrip("s")) - len(stem)) <= 1 and w[:1] == stem[:1]]
+    return any(_one_edit(stem, w.removesuffix("'s").rstrip("s")) for w in near)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by at most one inserted, deleted or changed letter."""
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

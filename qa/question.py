@@ -150,9 +150,12 @@ _ANSWERER = re.compile(
     rf"|\banswered by whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
     rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b"
     rf"|\b(?:who|which (?:minister|member|secretary of state|department)s?)\b[^?.]*?\b{_ADDRESSED}\s+to\b"
-    rf"|\bto whom\b",
+    rf"|\bto whom\b"
+    rf"|\b(?:who|which (?:minister|member|secretary of state|government minister)s?)\b[^?.]*?"
+    rf"\b(?:gave|give|gives|provided|provides|supplied|shared|stated|confirmed|said)\b\s+"
+    rf"(?:(?:this|that|the|these|those)\s+)?(?:information|answer|figures?|update|reply|details?|data|this|that)\b",
     re.IGNORECASE,
-)  # "who was the question on adoption put to?" asks for the answerer
+)  # "who was the question on adoption put to?" and "which minister gave this information?" ask for the answerer
 _ASKER = re.compile(
     rf"\bwho\b[^?.]*?\b{_ASK_VERB}\b|\bwhich (?:mp|member|peer|lord|baroness)s?\b[^?.]*?\b{_ASK_VERB}\b"
     rf"|\basked by whom\b|\bwhose question\b",
@@ -359,11 +362,16 @@ def analyse(question: str) -> QuestionAnalysis:
     text = question.strip()
     spans = year_ranges(text)
     ends = {int(y) for m in _YEAR_SPAN.finditer(text) for y in m.groups() if y and y.isdigit()} if spans else set()
+    fields = _metadata_fields(text)
+    content = content_question(text) if fields else None
+    if content:  # "On what date did the inquiry close, and which minister gave this information?": the date is content
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if _metadata_fields(c) or _BARE_WH.match(c)]
+        fields = _metadata_fields(", and ".join(clauses)) or fields
     return QuestionAnalysis(
         text=text,
-        asked_fields=(fields := _metadata_fields(text)),
+        asked_fields=fields,
         several_records=bool(fields) and bool(_SEVERAL.search(text)),
-        content_question=content_question(text) if fields else None,
+        content_question=content,
         fact_kind=_fact_kind(text),
         names=_names(text),
         subject_terms=subject_terms(text),

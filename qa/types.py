@@ -172,6 +172,7 @@ class AnswerSentence(BaseModel):
     supported: bool = True
     support: float = Field(0.0, description="Share of the sentence's content words found in the cited source.")
     note: str | None = Field(None, description="Why a dropped sentence was dropped.")
+    quoted: bool = Field(False, description="The sentence is the cited source's own, word for word.")
 
 
 class ExtractSentence(BaseModel):
@@ -195,6 +196,7 @@ class Answer(BaseModel):
     extract: list[ExtractSentence] = Field(default_factory=list)
     hits: list[Hit] = Field(default_factory=list)
     context: str = Field("", description="The sources as the model was shown them.")
+    draft: str | None = Field(None, description="The model's text before its sentences were checked.")
     question_type: Literal["metadata", "content", "mixed"] = "content"
     understood: Understanding | None = Field(None, description="What was read from the question before retrieval.")
     refusal_signals: dict[str, float | int | bool | None] | None = Field(

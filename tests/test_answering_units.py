@@ -9,6 +9,7 @@ from qa.context import Passage, SourceSentence
 from qa.facts import Evidence, FactType, facts_of
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
+from qa.quotes import QuotePolicy, backing_quotes, replacement
 from qa.refusal import RefusalThresholds, decide, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
@@ -429,3 +430,51 @@ def test_list_items_keep_their_introduction():
         )
     ]
     assert verify(sentence, [costs], "What is the average annual cost per place?").kept
+
+
+# the source's own words -----------------------------------------------------------------------------------------
+def test_a_bare_answer_is_followed_by_the_sentence_that_states_it():
+    checked = verify([("2013.", [1])], [EIF], "When was the Early Intervention Foundation set up?")
+    quoted = backing_quotes(checked.kept)
+    assert [s.sentence.text for s in quoted] == [
+        "2013.",
+        "“The Early Intervention Foundation (EIF) was set up by the government in 2013.”",
+    ]
+    assert quoted[1].sentence.quoted and quoted[1].sentence.markers == [1]
+
+
+def test_a_quote_is_added_only_where_it_says_more_than_the_answer():
+    full = verify([("The Early Intervention Foundation was set up by the government in 2013.", [1])], [EIF])
+    assert [v.sentence.quoted for v in backing_quotes(full.kept)] == [False]
+    projects = verify([("The Innovation Programme funded 53 projects.", [2])], [INNOVATION])
+    quoted = backing_quotes(projects.kept)
+    assert quoted[-1].sentence.text == "“Through the Innovation Programme we have invested over £100 million in 53 projects.”"
+
+
+def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the_subject():
+    question = analyse("How much has the Innovation Programme invested, and in how many projects?")
+    dropped = verify([("The Secretary of State invested £100 million in 53 projects.", [2])], [INNOVATION], question.text)
+    assert not dropped.kept
+    found = replacement(dropped.dropped[0], [EIF, INNOVATION], question, QuotePolicy())
+    assert found is not None and found.sentence.markers == [2] and found.sentence.quoted
+    assert "£100 million in 53 projects" in found.sentence.text
+
+
+def test_no_source_sentence_replaces_a_figure_stated_of_another_subject():
+    question = analyse("What budget was the Child Protection Taskforce given?")
+    checked = verify([("The Child Protection Taskforce was given £100 million.", [2])], [INNOVATION], question.text)
+    assert not checked.kept
+    assert replacement(checked.dropped[0], [EIF, INNOVATION], question, QuotePolicy()) is None
+    assert replacement(checked.dropped[0], [INNOVATION], question, QuotePolicy(replacing=False)) is None
+
+
+def test_a_minister_giving_information_is_the_answerer_and_a_dated_clause_stays_content():
+    question = analyse("On what date did the inquiry formally close, and which minister gave this information?")
+    assert question.asked_fields == (AskedField.ANSWERER,)
+    assert question.content_question == "On what date did the inquiry formally close?"
+
+
+def test_a_long_name_may_be_spelt_one_letter_away():
+    source = Evidence("The guidance builds on responses from experts such as the NSPCC and Barnado’s.")
+    assert source.has_name("NSPCC and Barnardo’s")
+    assert not source.has_name("NSPCC and Oxfam")

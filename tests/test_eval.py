@@ -196,12 +196,17 @@ def test_loader_names_file_and_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
-def test_limit_keeps_an_unanswerable() -> None:
+def test_limit_keeps_each_kinds_share() -> None:
     pairs = load_pairs("default")
     chosen = limit_pairs(pairs, 4)
     assert len(chosen) == 4
     assert sum(not p.answerable for p in chosen) == 1
     assert [p.id for p in chosen] == sorted(p.id for p in chosen)
+    forty = limit_pairs(pairs, 40)
+    assert len(forty) == 40 and {p.kind for p in forty} == {p.kind for p in pairs}
+    for kind in {p.kind for p in pairs}:  # within one of the kind's share of the set
+        share = 40 * sum(p.kind == kind for p in pairs) / len(pairs)
+        assert abs(sum(p.kind == kind for p in forty) - share) <= 1
     assert limit_pairs(pairs, None) == pairs
     assert split_values(["a,b", "b", " c "]) == ["a", "b", "c"]
 

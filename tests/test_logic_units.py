@@ -247,7 +247,7 @@ def test_compose_puts_markers_before_the_full_stop_and_cites_each_source_once():
         VerifiedSentence(AnswerSentence(text="Nothing cited.", markers=[]), {}),
     ]
     text, citations = compose(verified, [one, two])
-    assert text == "It was set up in 2013 [1]. It is funded by three departments [1][2] Nothing cited."
+    assert text == "It was set up in 2013 [1]. It is funded by three departments [1][2]. Nothing cited."
     assert [c.marker for c in citations] == [1, 2]
     assert [q.start for q in citations[0].quotes] == [one.sentences[0].quote.start, one.sentences[1].quote.start]
     assert citations[1].quote == "The Foundation reviews programmes."

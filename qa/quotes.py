@@ -1,0 +1,115 @@
+"""The source's own words in the answer: the quoted sentence behind a checked answer sentence where it says more
+than the answer does, and the quoted sentence that takes the place of a draft sentence whose figure a source
+states about the asked subject while the draft's wording around it does not hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.context import Passage, SourceSentence
+from qa.facts import Evidence, FactType, facts_of, words_of
+from qa.question import QuestionAnalysis
+from qa.refusal import kind_present
+from qa.types import AnswerSentence
+from qa.verify import DECLINED, Asked, PassageEvidence, VerifiedSentence
+
+MAX_QUOTES = 2  # quoted sentences added to one answer
+MAX_QUOTE_CHARS = 600  # a longer source sentence is not quoted whole into the answer
+SHORT_ANSWER_WORDS = 8  # an answer this short ("2013.") is always followed by the sentence that states it
+SAME_WORDS = 0.8  # a quote sharing this much of its words with the answer sentence adds nothing
+REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
+
+
+@dataclass(frozen=True)
+class QuotePolicy:
+    """When the answer quotes its sources: ``backing`` adds the sentence behind a checked answer sentence where
+    it holds a fact the answer leaves out; ``replacing`` lets a source sentence stand in for a dropped one."""
+
+    backing: bool = True
+    replacing: bool = True
+    replacement_share: float = REPLACEMENT_SHARE
+
+
+def quoted_sentence(source: SourceSentence, marker: int) -> AnswerSentence:
+    """A source sentence, word for word, as a sentence of the answer."""
+    return AnswerSentence(
+        text=f"“{source.quote.text.strip()}”", markers=[marker], supported=True, support=1.0, quoted=True
+    )
+
+
+def _adds_to(quote: str, answer: Evidence) -> bool:
+    """Whether ``quote`` states a figure, date or name that the answer does not."""
+    return any(not answer.has(f) for f in facts_of(quote) if f.type is not FactType.YEAR or f.value not in answer.years)
+
+
+def _same_words(quote: str, sentence: str) -> bool:
+    a, b = set(words_of(quote)), set(words_of(sentence))
+    return bool(a) and len(a & b) >= SAME_WORDS * len(a)
+
+
+def backing_quotes(kept: list[VerifiedSentence]) -> list[VerifiedSentence]:
+    """The checked sentences, each followed by the source sentence behind it where that sentence holds a figure,
+    date or name the answer leaves out (or the answer is a bare fact); at most ``MAX_QUOTES`` quotes in all."""
+    answer_text = " ".join(v.sentence.text for v in kept if not v.sentence.quoted)
+    answer = Evidence(answer_text)
+    short = len(answer_text.split()) < SHORT_ANSWER_WORDS
+    out: list[VerifiedSentence] = []
+    quoted: set[tuple[int, int]] = set()
+    for verified in kept:
+        out.append(verified)
+        if verified.sentence.quoted or len(quoted) >= MAX_QUOTES:
+            continue
+        for marker in verified.sentence.markers:
+            sources = [s for s in verified.quotes.get(marker, []) if len(s.quote.text) <= MAX_QUOTE_CHARS]
+            for source in sources:
+                key = (marker, source.quote.start)
+                if key in quoted or _same_words(source.quote.text, verified.sentence.text):
+                    continue
+                if not (short or _adds_to(source.quote.text, answer)):
+                    continue
+                quoted.add(key)
+                out.append(VerifiedSentence(quoted_sentence(source, marker), {marker: [source]}))
+                break
+            else:
+                continue
+            break
+    return out
+
+
+def replacement(
+    dropped: AnswerSentence, passages: list[Passage], question: QuestionAnalysis, policy: QuotePolicy
+) -> VerifiedSentence | None:
+    """The source sentence that states every figure and date of a dropped draft sentence about the asked subject:
+    the sentence (or the one before it) names everything the question names, holds ``replacement_share`` of its
+    subject words, states the asked kind of fact, and any year or financial year the question sets. None when the
+    dropped sentence states no figure or date, or no source sentence qualifies ("The Child Protection Taskforce
+    was given £100 million" finds the Innovation Programme's £100 million, which does not name the Taskforce)."""
+    if not policy.replacing or dropped.note == DECLINED or dropped.quoted:
+        return None
+    asked = Asked.of(question.text)
+    values = [f for f in facts_of(dropped.text) if f.type is not FactType.NAME and f.value not in asked.given]
+    if not values:
+        return None
+    best: tuple[float, int, SourceSentence] | None = None
+    for passage in passages:
+        evidence = PassageEvidence.of(passage)
+        for window in evidence.windows[1:]:
+            sentence = window.sentence
+            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
+                continue
+            if not all(window.evidence.has(f) for f in values):
+                continue
+            if not kind_present(question.fact_kind, sentence.quote.text):
+                continue
+            parts = [window.evidence] + ([window.before] if window.before is not None else [])
+            if not all(any(e.has_name(n) for e in parts) for n in question.names):
+                continue
+            share = max(e.term_share(question.subject_terms) for e in parts)
+            if share < policy.replacement_share or not asked.period_ok(window, evidence.windows[0].evidence):
+                continue
+            if best is None or share > best[0]:
+                best = (share, passage.marker, sentence)
+    if best is None:
+        return None
+    _, marker, sentence = best
+    return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
