@@ -448,12 +448,14 @@ def test_a_quote_is_added_only_where_it_says_more_than_the_answer():
     assert [v.sentence.quoted for v in backing_quotes(full.kept)] == [False]
     projects = verify([("The Innovation Programme funded 53 projects.", [2])], [INNOVATION])
     quoted = backing_quotes(projects.kept)
-    assert quoted[-1].sentence.text == "“Through the Innovation Programme we have invested over £100 million in 53 projects.”"
+    said = "“Through the Innovation Programme we have invested over £100 million in 53 projects.”"
+    assert quoted[-1].sentence.text == said
 
 
 def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the_subject():
     question = analyse("How much has the Innovation Programme invested, and in how many projects?")
-    dropped = verify([("The Secretary of State invested £100 million in 53 projects.", [2])], [INNOVATION], question.text)
+    draft = [("The Secretary of State invested £100 million in 53 projects.", [2])]
+    dropped = verify(draft, [INNOVATION], question.text)
     assert not dropped.kept
     found = replacement(dropped.dropped[0], [EIF, INNOVATION], question, QuotePolicy())
     assert found is not None and found.sentence.markers == [2] and found.sentence.quoted
