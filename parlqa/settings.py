@@ -70,6 +70,13 @@ class SearchSettings(BaseModel):
         True,
         description="Identical answers filed under several questions take one result, which lists them all.",
     )
+    specific_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=2.0,
+        description="How much a passage gains, among the first candidates, for holding the question's years, numbers "
+        "and names (the share it holds of them, times this).",
+    )
     latest_weight: float = Field(
         0.1, ge=0.0, le=1.0, description="For a 'latest' question, how much a newer record gains among near-equals."
     )

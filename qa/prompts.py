@@ -44,6 +44,8 @@ EXTRACT_HEADING = "From the sources:"
 
 UNSUPPORTED_NOTE = "not supported by the cited sources"
 
+QUOTED_NOTE = "the source's own words"
+
 NO_SUPPORTED_ANSWER_MESSAGE = (
     "The corpus does not contain an answer to this question: no sentence of the drafted answer is stated by the "
     "sources. The closest passages are cited below."

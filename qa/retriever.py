@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,6 +39,41 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, start=1):
             scores[item] += weight / (k + rank)
     return dict(scores)
+
+
+SPECIFIC_WINDOW = 30  # candidates the question's years, numbers and names may reorder
+_SPECIFIC_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def specifics_of(question: str) -> list[tuple[str, ...]]:
+    """What tells one near-identical answer from another: the question's years and other numbers, and the words
+    of each name it gives ("Adoption and Special Guardianship Support Fund", "2015")."""
+    from qa.question import analyse
+
+    analysis = analyse(question)
+    numbers = [(m.group().replace(",", ""),) for m in _SPECIFIC_NUMBER.finditer(question)]
+    names = [
+        tuple(w for w in _WORD.findall(name.lower()) if len(w) > 2 and w not in ("and", "the", "for"))
+        for name in analysis.names
+    ]
+    return list(dict.fromkeys(s for s in numbers + names if s))
+
+
+def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int = SPECIFIC_WINDOW) -> list[Hit]:
+    """Among the first ``window`` hits, each gains ``weight`` times the share of the question's specifics (see
+    ``specifics_of``) its text holds; a name counts when all its words are there."""
+    wanted = specifics_of(question)
+    if not wanted or len(ranked) < 2:
+        return ranked
+    head, tail = ranked[:window], ranked[window:]
+    scored = []
+    for i, hit in enumerate(head):
+        words = set(_WORD.findall(hit.text.lower().replace(",", "")))
+        share = sum(all(w in words for w in s) for s in wanted) / len(wanted)
+        scored.append((hit.score * (1 + weight * share), i, hit))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [h.model_copy(update={"score": s}) for s, _, h in scored] + tail
 
 
 def cap_per_document(hits: Sequence[Hit], k: int, per_doc: int) -> list[Hit]:
@@ -146,6 +182,8 @@ class HybridRetriever(BaseRetriever):
                 ranked = self._fuse([r for r, _ in weighted], [w for _, w in weighted])
         if understood is not None and understood.latest:
             ranked = self._prefer_recent(ranked)
+        if self.settings.specific_weight and mode != "dense":
+            ranked = prefer_specific(ranked, corrected, self.settings.specific_weight)
         if self.settings.group_duplicates:
             ranked = self._group_duplicates(lexical, ranked)
         return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)

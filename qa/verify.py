@@ -14,12 +14,14 @@ from qa.facts import (
     facts_of,
     financial_years_in,
     names_in,
+    plain,
     resolve_relative_years,
     stem,
 )
 from qa.question import FactKind, analyse, subject_terms
 from qa.types import AnswerSentence
 
+NATIONAL_NAMES = frozenset(["uk", "united kingdom", "britain", "great britain", "government", "hm government"])
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
 DECLINES = re.compile(
     r"\b(?:the|these|provided|given)\s+(?:\w+\s+)?(?:sources?|context|passages?|documents?|texts?)\b[^.]*?"
@@ -165,6 +167,7 @@ class Asked:
     financial_years: frozenset[str] = frozenset()
     stems: frozenset[str] = frozenset()  # of the question's content words
     asks_date: bool = False  # "When did …?": a date must be stated about the subject, not be the record's own
+    subject: str | None = None  # the first name the question gives, other than an abbreviation or the UK itself
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -175,7 +178,11 @@ class Asked:
         years = {str(y) for y in analysis.years} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
         stems = frozenset(stem(t) for t in subject_terms(question))
         asks_date = analysis.fact_kind is FactKind.DATE and not analysis.is_metadata
-        return cls(frozenset(f.value for f in facts_of(question)), frozenset(years), frozenset(fys), stems, asks_date)
+        subject = next(
+            (plain(n) for n in analysis.names if not n.isupper() and plain(n) not in NATIONAL_NAMES and " " in n), None
+        )
+        given = frozenset(f.value for f in facts_of(question))
+        return cls(given, frozenset(years), frozenset(fys), stems, asks_date, subject)
 
     def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
@@ -202,6 +209,7 @@ def check_sentence(
     asked_names = [n for n in names if n.value in given]
     if asked_names:  # "The Taskforce was given £100 million": the figure must be stated about the Taskforce
         names = asked_names
+    specific = [n for n in asked_names if n.value == asked.subject] if len(asked_names) > 1 else []
     facts = [f for f in everything if f.value not in given]
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
@@ -224,6 +232,9 @@ def check_sentence(
         beside = [w for w in windows if w.evidence.has(fact) and w.names_subject(names, terms)]  # the subject's
         if fact.type in (FactType.NUMBER, FactType.MONEY):
             beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence) and w.states_what(detail)]
+            # "74 officers for Suffolk Constabulary" needs a passage that names Suffolk, not only the grant the
+            # question names after it
+            beside = beside if all(_anchored(n, source.whole) for n in specific) else []
         if not beside:
             missing.append(fact)
             continue

@@ -480,3 +480,15 @@ def test_a_long_name_may_be_spelt_one_letter_away():
     source = Evidence("The guidance builds on responses from experts such as the NSPCC and Barnado’s.")
     assert source.has_name("NSPCC and Barnardo’s")
     assert not source.has_name("NSPCC and Oxfam")
+
+
+def test_a_figure_for_the_asked_body_needs_a_passage_that_names_it():
+    essex = passage(
+        1,
+        "The Neighbourhood Policing Grant funds more officers. Based on their funding allocation, the projected "
+        "growth for neighbourhood officers in Essex Police over 2025/26 will be 74 (FTE) police officers.",
+    )
+    question = "How many officers is Suffolk Constabulary projected to gain from the Neighbourhood Policing Grant?"
+    answer = "Suffolk Constabulary is projected to gain 74 officers from the Neighbourhood Policing Grant."
+    assert not verify([(answer, [1])], [essex], question).kept
+    assert verify([(answer.replace("Suffolk Constabulary", "Essex Police"), [1])], [essex], question).kept

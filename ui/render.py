@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 from corpus.dates import long_date
 from qa.markers import MARKER, place_markers
-from qa.prompts import DRAFT_LABEL, DROPPED_NOTE, EXTRACT_HEADING, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
+from qa.prompts import DRAFT_LABEL, DROPPED_NOTE, EXTRACT_HEADING, QUOTED_NOTE, REFUSAL_MESSAGE, UNSUPPORTED_NOTE
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence
 
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\"'[]()!*_`#|~\\{}$^=+-:"})
 UNSUPPORTED_LABEL = f"⚠ {UNSUPPORTED_NOTE}"
+QUOTED_LABEL = QUOTED_NOTE
 CONTEXT_CHARS = 320
 
 
@@ -63,6 +64,8 @@ def linkify(text: str, known: Iterable[int]) -> str:
 
 def _sentence_html(sentence: AnswerSentence, known: set[int]) -> str:
     html_text = place_markers(sentence.text, sentence.markers, lambda m: marker_link(m, known), inline)
+    if sentence.quoted:
+        return f'<span class="pq-quote" title="{QUOTED_LABEL}">{html_text}</span>'
     if sentence.supported:
         return html_text
     return (

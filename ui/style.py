@@ -23,6 +23,7 @@ CSS = """
 .pq-meta { opacity: 0.6; font-size: 0.8em; margin-top: 6px; }
 a.pq-cite { text-decoration: none; font-weight: 600; color: var(--color-accent); padding: 0 1px; }
 a.pq-cite:hover { text-decoration: underline; }
+.pq-quote { font-style: italic; color: #374151; }
 .pq-unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
 .pq-flag { display: inline-block; font-size: 0.75em; color: #92400e; background: #fef3c7;
   border-radius: 4px; padding: 0 4px; margin-left: 2px; }
