@@ -71,11 +71,12 @@ class SearchSettings(BaseModel):
         description="Identical answers filed under several questions take one result, which lists them all.",
     )
     specific_weight: float = Field(
-        0.0,
+        0.6,
         ge=0.0,
         le=2.0,
         description="How much a passage gains, among the first candidates, for holding the question's years, numbers "
-        "and names (the share it holds of them, times this).",
+        "and names (the share it holds of them, times this). 0.6 lifted hit@5 over the whole Commons file from 0.949 "
+        "to 0.969 on the eval's fit half (0.6 and 1.0 tied; 1.5 and 2.0 gained nothing).",
     )
     latest_weight: float = Field(
         0.1, ge=0.0, le=1.0, description="For a 'latest' question, how much a newer record gains among near-equals."
