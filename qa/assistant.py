@@ -27,6 +27,7 @@ from qa.citations import compose, make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError
+from qa.facts import plain
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, backing_quotes, replacement
@@ -433,10 +434,11 @@ class Assistant:
         timings["verify"] = time.perf_counter() - started
         analysis = analyse(question) if question else prepared.analysis
         kind = analysis.fact_kind if analysis else FactKind.OTHER
+        given = frozenset(plain(n) for n in analysis.names) if analysis else frozenset()
         if (
             checked.kept
             and kind is not FactKind.OTHER
-            and not any(kind_present(kind, v.sentence.text) for v in checked.kept)
+            and not any(kind_present(kind, v.sentence.text, given) for v in checked.kept)
         ):
             # "Who chairs it?" answered with what it is funded by: no sentence states the asked kind of fact
             checked.dropped += [

@@ -139,6 +139,7 @@ class FactKind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     PERSON = "person"
+    NAME = "name"  # "which areas …", "under which law …": a place, body or law the question does not name
     OTHER = "other"
 
 
@@ -192,6 +193,12 @@ _PERSON_CUE = re.compile(
     r"|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b",
     re.I,
 )  # "who are the safeguarding partners?" asks for bodies, not a person
+_NAME_CUE = re.compile(
+    r"\b(?:which|wich)\s+(?:[a-z]+\s+)?(?:areas?|regions?|local authorit(?:y|ies)|councils?|organi[sz]ations?"
+    r"|charit(?:y|ies)|laws?|acts?|legislation|countr(?:y|ies)|constabular(?:y|ies)|police forces?|towns?"
+    r"|cit(?:y|ies)|count(?:y|ies)|nations?|prisons?|hospitals?|universit(?:y|ies))\b(?!\s+of\b)",
+    re.I,
+)  # asks for a named place, body or law
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[‘'“\"]([^’'”\"]{3,80})[’'”\"](?=[\s?.,;:!]|$)")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w'’\-]*|of|for|and|the|on)(?:\s+(?:[A-Z][\w'’\-]*|of|for|and|the|on))*")
 
@@ -278,6 +285,8 @@ def _fact_kind(question: str) -> FactKind:
         return FactKind.DATE
     if _PERSON_CUE.search(question):
         return FactKind.PERSON
+    if _NAME_CUE.search(question):
+        return FactKind.NAME
     return FactKind.OTHER
 
 

@@ -13,8 +13,10 @@ from qa.facts import (
     day_months_in,
     financial_years_in,
     money_in,
+    names_in,
     numbers_in,
     person_names_in,
+    plain,
     record_periods,
     years_in,
 )
@@ -50,7 +52,9 @@ class RefusalDecision:
 _SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
-def kind_present(kind: FactKind, text: str) -> bool:
+def kind_present(kind: FactKind, text: str, given: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` states a fact of the asked kind; for a name, one that is not among the question's own
+    (``given``, plain lower case)."""
     match kind:
         case FactKind.MONEY:
             return bool(money_in(text)) or bool(re.search(r"\b\d[\d,.]*\s?(?:million|billion)\b", text))
@@ -62,6 +66,8 @@ def kind_present(kind: FactKind, text: str) -> bool:
             return bool(years_in(text) or dates_in(text) or day_months_in(text) or _SPAN.search(text))
         case FactKind.PERSON:
             return bool(person_names_in(text))
+        case FactKind.NAME:
+            return any(plain(n) not in given for n in names_in(text))
     return True
 
 

@@ -10,7 +10,7 @@ from qa.facts import Evidence, FactType, facts_of
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
 from qa.quotes import QuotePolicy, backing_quotes, replacement
-from qa.refusal import RefusalThresholds, decide, signals
+from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
 from qa.verify import DECLINED, declines, verify
@@ -492,3 +492,11 @@ def test_a_figure_for_the_asked_body_needs_a_passage_that_names_it():
     answer = "Suffolk Constabulary is projected to gain 74 officers from the Neighbourhood Policing Grant."
     assert not verify([(answer, [1])], [essex], question).kept
     assert verify([(answer.replace("Suffolk Constabulary", "Essex Police"), [1])], [essex], question).kept
+
+
+def test_which_areas_asks_for_a_name_the_question_does_not_give():
+    assert analyse("Which eight areas were picked as the early adopter Young Futures Hubs?").fact_kind is FactKind.NAME
+    assert analyse("What areas of work was the Taskforce set up to lead?").fact_kind is FactKind.OTHER
+    given = frozenset({"young futures hubs"})
+    assert not kind_present(FactKind.NAME, "The eight Young Futures Hubs areas were announced later.", given)
+    assert kind_present(FactKind.NAME, "The eight areas include Barnsley and Cornwall.", given)

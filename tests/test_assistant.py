@@ -250,3 +250,23 @@ def test_a_mixed_question_gets_the_records_fields_whatever_the_model_writes(assi
     assert not answer.refused and answer.question_type in ("mixed", "metadata")
     assert "answered by Edward Timpson on 21 December 2016" in answer.text
     assert EIF_DOC in answer.cited_doc_ids()
+
+
+def test_a_bare_draft_is_shown_with_the_sources_own_sentence(assistant):
+    """A draft that states only the year is followed by the EIF answer's sentence that states it, word for word."""
+    from corpus import load_documents
+    from fakes import ScriptedChatModel
+
+    assistant._models["scripted-bare"] = ScriptedChatModel(responses=["2013 [1]"])
+    try:
+        answer = assistant.ask(EIF_QUESTION, model="scripted-bare")
+    finally:
+        assistant._models.pop("scripted-bare", None)
+    assert not answer.refused and answer.draft == "2013 [1]"
+    quoted = [s for s in answer.sentences if s.quoted]
+    assert len(quoted) == 1 and "2013" in quoted[0].text
+    doc = next(d for d in load_documents()[0] if d.id == EIF_DOC)
+    assert quoted[0].text.strip("“”") in doc.answer
+    cited = {c.marker: c.doc_id for c in answer.citations}
+    assert [cited[m] for m in quoted[0].markers] == [EIF_DOC]
+    assert quoted[0].text in answer.text
