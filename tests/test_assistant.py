@@ -254,8 +254,9 @@ def test_a_mixed_question_gets_the_records_fields_whatever_the_model_writes(assi
 
 def test_a_bare_draft_is_shown_with_the_sources_own_sentence(assistant):
     """A draft that states only the year is followed by the EIF answer's sentence that states it, word for word."""
-    from corpus import load_documents
     from fakes import ScriptedChatModel
+
+    from corpus import load_documents
 
     assistant._models["scripted-bare"] = ScriptedChatModel(responses=["2013 [1]"])
     try:
