@@ -187,7 +187,11 @@ _MONEY_CUE = re.compile(
     re.IGNORECASE,
 )  # asks for an amount; "cost and demand pressures" and "how much notice" do not
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
-_DATE_CUE = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b", re.I)
+_DATE_CUE = re.compile(
+    r"^\s*when\b|\bwhen\s+(?:was|were|is|are|did|does|do|will|would|has|have|had|can|could|should|must)\b"
+    r"|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b",
+    re.I,
+)
 _PERSON_CUE = re.compile(
     r"^\s*who\b(?!\s+(?:are|were|should|must|can|could|will|would|is responsible))"
     r"|\bwhich (?:person|official|chair|minister)\b|\bwho (?:chairs|leads|heads)\b",

@@ -52,6 +52,9 @@ class RefusalDecision:
 _SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
+_SEASON = re.compile(r"\b(?:spring|summer|autumn|winter)\b", re.IGNORECASE)  # "due this Spring"
+
+
 def kind_present(kind: FactKind, text: str, given: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` states a fact of the asked kind; for a name, one that is not among the question's own
     (``given``, plain lower case)."""
@@ -63,7 +66,9 @@ def kind_present(kind: FactKind, text: str, given: frozenset[str] = frozenset())
                 re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", text, re.I)
             )
         case FactKind.DATE:  # "from 25 July", "after 28 days": a date, a day of a month or a span of time
-            return bool(years_in(text) or dates_in(text) or day_months_in(text) or _SPAN.search(text))
+            return bool(
+                years_in(text) or dates_in(text) or day_months_in(text) or _SPAN.search(text) or _SEASON.search(text)
+            )
         case FactKind.PERSON:
             return bool(person_names_in(text))
         case FactKind.NAME:

@@ -168,6 +168,7 @@ class Asked:
     stems: frozenset[str] = frozenset()  # of the question's content words
     asks_date: bool = False  # "When did …?": a date must be stated about the subject, not be the record's own
     subject: str | None = None  # the first name the question gives, other than an abbreviation or the UK itself
+    asks_person: bool = False  # "Who was the Chief Social Worker …?": the person must be named in the answer's text
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -182,7 +183,8 @@ class Asked:
             (plain(n) for n in analysis.names if not n.isupper() and plain(n) not in NATIONAL_NAMES and " " in n), None
         )
         given = frozenset(f.value for f in facts_of(question))
-        return cls(given, frozenset(years), frozenset(fys), stems, asks_date, subject)
+        asks_person = analysis.fact_kind is FactKind.PERSON and not analysis.is_metadata
+        return cls(given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person)
 
     def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
@@ -244,6 +246,11 @@ def check_sentence(
     if not values and not (set(map(stem, terms)) - asked.stems):
         return Check(False, [], [], overlap, restates=True)  # nothing the question did not already say
     claimed = [f for f in everything if f.type is FactType.NAME and f.value not in given]
+    if asked.asks_person:  # the record's answerer is who replied, not who holds the post asked about
+        body = [w.evidence for w in source.windows[1:]]
+        unnamed = [n for n in claimed if not any(_anchored(n, e) for e in body)]
+        if unnamed:
+            return Check(False, unnamed, [], overlap, apart=unnamed[0].text)
     if not values and claimed and not _said_of(claimed, terms, source):
         return Check(False, [], [], overlap, apart=claimed[0].text)  # "The EIF raised the profile of health visiting"
     if not values:

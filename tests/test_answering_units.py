@@ -500,3 +500,20 @@ def test_which_areas_asks_for_a_name_the_question_does_not_give():
     given = frozenset({"young futures hubs"})
     assert not kind_present(FactKind.NAME, "The eight Young Futures Hubs areas were announced later.", given)
     assert kind_present(FactKind.NAME, "The eight areas include Barnsley and Cornwall.", given)
+
+
+def test_when_inside_a_clause_does_not_ask_for_a_date_and_a_season_is_one():
+    assert analyse("what document do they publish setting out when families get help?").fact_kind is FactKind.OTHER
+    assert analyse("as of march 22 when was the review meant to report?").fact_kind is FactKind.DATE
+    assert kind_present(FactKind.DATE, "The full report is due to be published this Spring.")
+
+
+def test_a_person_asked_about_must_be_named_in_the_answers_text_not_only_as_its_answerer():
+    question = "Who was the Chief Social Worker who introduced the knowledge and skills statement?"
+    answer = "The Chief Social Worker who introduced the knowledge and skills statement was Edward Timpson."
+    statement = passage(
+        1, "The Chief Social Worker introduced the knowledge and skills statement.", answerer="Edward Timpson"
+    )
+    assert not verify([(answer, [1])], [statement], question).kept
+    named = passage(1, "Isabelle Trowler, the Chief Social Worker, introduced the knowledge and skills statement.")
+    assert verify([(answer.replace("Edward Timpson", "Isabelle Trowler"), [1])], [named], question).kept
