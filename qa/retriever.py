@@ -56,6 +56,7 @@ def specifics_of(question: str) -> list[tuple[str, ...]]:
     names = [
         tuple(w for w in _WORD.findall(name.lower()) if len(w) > 2 and w not in ("and", "the", "for"))
         for name in analysis.names
+        if " " in name or sum(c.isupper() for c in name) < 2  # "DfE", "NRM": abbreviations the vocabulary expands
     ]
     return list(dict.fromkeys(s for s in numbers + names if s))
 
