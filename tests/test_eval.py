@@ -633,3 +633,21 @@ def test_baseline_page_text_names_who_and_when() -> None:
     doc = next(d for d in load_documents()[0] if d.id == "002_1bcd5c0d0d33053a")
     text = document_text(doc)
     assert "Edward Timpson" in text and "14 July 2015" in text and doc.answer in text
+
+
+@pytest.mark.unit
+def test_recheck_replays_the_stored_draft_or_rebuilds_it() -> None:
+    from eval.recheck import Recheck, draft_of, summary
+    from eval.results import PairResult
+
+    base = {"id": "t-1", "kind": "factoid", "question": "When?", "key_facts": ["2013"], "source_ids": ["d"]}
+    stored = PairResult(**base, ranked=[], context=[], draft="It began in 2013 [1].", answer="x", facts_found=[False])
+    assert draft_of(stored) == "It began in 2013 [1]."
+    rebuilt = PairResult(**base, ranked=[], context=[], refused=True, dropped=["It began in 2014."])
+    assert draft_of(rebuilt) == "It began in 2014."
+    assert draft_of(PairResult(**base, ranked=[], context=[], refused=True)) == "NOT_IN_CORPUS"
+    miss = PairResult(**{**base, "id": "t-2", "kind": "near_miss", "key_facts": []}, ranked=[], context=[])
+    rows = [Recheck(stored, False, "It began in 2013 [1]."), Recheck(miss, True, "refused")]
+    figures = summary(rows)
+    assert figures["key_facts_before"] == 0.0 and figures["key_facts_after"] == 1.0
+    assert figures["refused_unanswerable_before"] == 0.0 and figures["refused_unanswerable_after"] == 1.0
