@@ -7,16 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, FactType, facts_of, words_of
-from qa.question import QuestionAnalysis
+from qa.facts import Evidence, FactType, facts_of, stem, words_of
+from qa.question import QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
-from qa.verify import DECLINED, Asked, PassageEvidence, VerifiedSentence
+from qa.verify import DECLINED, FIGURE_STEMS, Asked, PassageEvidence, VerifiedSentence
 
 MAX_QUOTES = 2  # quoted sentences added to one answer
 MAX_QUOTE_CHARS = 600  # a longer source sentence is not quoted whole into the answer
 SHORT_ANSWER_WORDS = 8  # an answer this short ("2013.") is always followed by the sentence that states it
 SAME_WORDS = 0.8  # a quote sharing this much of its words with the answer sentence adds nothing
+REPLACEMENT_DETAIL_SHARE = 0.75  # and this share of what the question asks the figure to be for
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
 
 
@@ -81,7 +82,8 @@ def replacement(
 ) -> VerifiedSentence | None:
     """The source sentence that states every figure and date of a dropped draft sentence about the asked subject:
     the sentence (or the one before it) names everything the question names, holds ``replacement_share`` of its
-    subject words, states the asked kind of fact, and any year or financial year the question sets. None when the
+    subject words and half of what the question asks the figure to be for, states the asked kind of fact, and any
+    year or financial year the question sets. None when the
     dropped sentence states no figure or date, or no source sentence qualifies ("The Child Protection Taskforce
     was given £100 million" finds the Innovation Programme's £100 million, which does not name the Taskforce)."""
     if not policy.replacing or dropped.note == DECLINED or dropped.quoted:
@@ -90,6 +92,8 @@ def replacement(
     values = [f for f in facts_of(dropped.text) if f.type is not FactType.NAME and f.value not in asked.given]
     if not values:
         return None
+    name_stems = {stem(w) for n in question.names for w in subject_terms(n)}
+    detail = [t for t in question.subject_terms if stem(t) not in name_stems | FIGURE_STEMS]
     best: tuple[float, int, SourceSentence] | None = None
     for passage in passages:
         evidence = PassageEvidence.of(passage)
@@ -106,6 +110,9 @@ def replacement(
                 continue
             share = max(e.term_share(question.subject_terms) for e in parts)
             if share < policy.replacement_share or not asked.period_ok(window, evidence.windows[0].evidence):
+                continue
+            # "£100 million in 53 projects" is not "… in targeted support": what the figure is for, nearly all there
+            if len(detail) >= 2 and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
                 continue
             if best is None or share > best[0]:
                 best = (share, passage.marker, sentence)

@@ -23,6 +23,7 @@ from qa.types import AnswerSentence
 
 NATIONAL_NAMES = frozenset(["uk", "united kingdom", "britain", "great britain", "government", "hm government"])
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
+MIN_LABEL_PART = 10  # characters of a source's label a copied fragment must have to be recognised
 DECLINES = re.compile(
     r"\b(?:the|these|provided|given)\s+(?:\w+\s+)?(?:sources?|context|passages?|documents?|texts?)\b[^.]*?"
     r"\b(?:do(?:es)? not|don't|doesn't|did not|cannot|can't|fails? to)\b"
@@ -219,6 +220,9 @@ def check_sentence(
     detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]  # what a figure is for: "targeted support"
     # only words some source uses can tie a figure to another subject ("the second phase" for "a further £200m")
     detail = [t for t in detail if any(e.has_term(t) for e in context or [source.whole])]
+    # of those, the words the question asks the figure to be for ("targeted support"), not framing copied from
+    # another sentence ("over the last two years")
+    asked_detail = [t for t in detail if stem(t) in asked.stems]
     missing = [f for f in facts if not source.whole.has(f)]
     overlap = source.whole.term_share(terms)
     quotes: list[SourceSentence] = []
@@ -233,7 +237,13 @@ def check_sentence(
         windows = source.windows[1:] if dated and asked.asks_date else source.windows  # the record's date is not
         beside = [w for w in windows if w.evidence.has(fact) and w.names_subject(names, terms)]  # the subject's
         if fact.type in (FactType.NUMBER, FactType.MONEY):
-            beside = [w for w in beside if asked.period_ok(w, source.windows[0].evidence) and w.states_what(detail)]
+            beside = [
+                w
+                for w in beside
+                if asked.period_ok(w, source.windows[0].evidence)
+                and w.states_what(detail)
+                and w.states_what(asked_detail)
+            ]
             # "74 officers for Suffolk Constabulary" needs a passage that names Suffolk, not only the grant the
             # question names after it
             beside = beside if all(_anchored(n, source.whole) for n in specific) else []
@@ -285,6 +295,8 @@ def strip_copied_labels(sentences: list[tuple[str, list[int]]], passages: list[P
     labels = sorted({p.label for p in passages}, key=len, reverse=True)
     out = []
     for text, markers in sentences:
+        if len(text) >= MIN_LABEL_PART and any(label.startswith(text.rstrip(" ,.")) for label in labels):
+            continue  # "Children: Protection (Edward Timpson," — a label cut off, not a sentence
         for label in labels:
             if text.startswith(label):
                 text = text[len(label) :].lstrip(" :")
