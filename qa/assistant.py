@@ -30,7 +30,7 @@ from qa.errors import EmptyIndexError
 from qa.facts import plain
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
-from qa.quotes import QuotePolicy, backing_quotes, replacement
+from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
 from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
 from qa.retriever import HybridRetriever
 from qa.search import DocumentSearch
@@ -490,6 +490,12 @@ class Assistant:
                 note = f"{dropped.note}; the source's own sentence is quoted instead"
                 still.append(dropped.model_copy(update={"note": note}))
             checked.dropped = still
+        if analysis is not None and not answers_question(checked.kept, analysis):
+            found = evidence_sentence(passages, analysis)
+            if found is not None:  # the draft answers something else; the source sentence answers the question
+                note = "it does not state the asked figure about the question's subject"
+                checked.dropped += [v.sentence.model_copy(update={"note": note}) for v in checked.kept]
+                checked.kept = [found]
         if policy.backing and checked.kept:
             checked.kept = backing_quotes(checked.kept)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from qa.context import Passage, SourceSentence
 from qa.facts import Evidence, FactType, facts_of, stem, words_of
-from qa.question import QuestionAnalysis, subject_terms
+from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
 from qa.verify import DECLINED, FIGURE_STEMS, Asked, PassageEvidence, VerifiedSentence
@@ -18,6 +18,8 @@ MAX_QUOTE_CHARS = 600  # a longer source sentence is not quoted whole into the a
 SHORT_ANSWER_WORDS = 8  # an answer this short ("2013.") is always followed by the sentence that states it
 SAME_WORDS = 0.8  # a quote sharing this much of its words with the answer sentence adds nothing
 REPLACEMENT_DETAIL_SHARE = 0.75  # and this share of what the question asks the figure to be for
+ANSWERS_SHARE = 0.5  # a kept sentence stating the asked kind of fact with this share of the subject answers it
+EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in for a draft that answers nothing
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
 
 
@@ -113,6 +115,47 @@ def replacement(
                 continue
             # "£100 million in 53 projects" is not "… in targeted support": what the figure is for, nearly all there
             if len(detail) >= 2 and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
+                continue
+            if best is None or share > best[0]:
+                best = (share, passage.marker, sentence)
+    if best is None:
+        return None
+    _, marker, sentence = best
+    return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
+
+
+def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:
+    """Whether a kept sentence states the asked kind of figure or date beside half of the question's subject words
+    ("101 Frontline participants" does not answer how many people registered for information)."""
+    if question.fact_kind not in (FactKind.NUMBER, FactKind.MONEY, FactKind.DATE) or not question.subject_terms:
+        return True
+    for verified in kept:
+        text = verified.sentence.text
+        if (
+            kind_present(question.fact_kind, text)
+            and Evidence(text).term_share(question.subject_terms) >= ANSWERS_SHARE
+        ):
+            return True
+    return False
+
+
+def evidence_sentence(passages: list[Passage], question: QuestionAnalysis) -> VerifiedSentence | None:
+    """The source sentence that states the asked kind of figure or date with nearly all of the question's subject
+    words and every name it gives (and its period), quoted; None when none is that close."""
+    asked = Asked.of(question.text)
+    best: tuple[float, int, SourceSentence] | None = None
+    for passage in passages:
+        evidence = PassageEvidence.of(passage)
+        for window in evidence.windows[1:]:
+            sentence = window.sentence
+            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
+                continue
+            if not kind_present(question.fact_kind, sentence.quote.text):
+                continue
+            if not all(window.evidence.has_name(n) for n in question.names):
+                continue
+            share = window.evidence.term_share(question.subject_terms)
+            if share < EVIDENCE_SHARE or not asked.period_ok(window, evidence.windows[0].evidence):
                 continue
             if best is None or share > best[0]:
                 best = (share, passage.marker, sentence)

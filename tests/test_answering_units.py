@@ -9,7 +9,7 @@ from qa.context import Passage, SourceSentence
 from qa.facts import Evidence, FactType, facts_of
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
-from qa.quotes import QuotePolicy, backing_quotes, replacement
+from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
 from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
@@ -517,3 +517,18 @@ def test_a_person_asked_about_must_be_named_in_the_answers_text_not_only_as_its_
     assert not verify([(answer, [1])], [statement], question).kept
     named = passage(1, "Isabelle Trowler, the Chief Social Worker, introduced the knowledge and skills statement.")
     assert verify([(answer.replace("Edward Timpson", "Isabelle Trowler"), [1])], [named], question).kept
+
+
+def test_a_draft_that_answers_another_figure_gives_way_to_the_sentence_that_answers():
+    campaign = passage(
+        1,
+        "We have introduced Frontline and Step Up to Social Work. 101 Frontline participants are training in 18 "
+        "local authorities. Over 50,000 people have registered for information on how to become a social worker.",
+    )
+    question = analyse("How many people registered for information on becoming a social worker?")
+    checked = verify([("101 Frontline participants are training in 18 local authorities.", [1])], [campaign])
+    assert checked.kept and not answers_question(checked.kept, question)
+    found = evidence_sentence([campaign], question)
+    assert found is not None and "50,000 people have registered" in found.sentence.text and found.sentence.quoted
+    near_miss = analyse("How many people actually became social workers after the national recruitment campaign?")
+    assert evidence_sentence([campaign], near_miss) is None
