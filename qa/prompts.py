@@ -53,7 +53,7 @@ NO_SUPPORTED_ANSWER_MESSAGE = (
 
 DRAFT_LABEL = "Draft: being checked against the sources"
 
-DROPPED_NOTE = "Left out because the sources do not state it"
+DROPPED_NOTE = "Left out of the answer"
 
 BASELINE_RAG_PROMPT = """You are an assistant for question-answering tasks. Use the following pieces of retrieved context to answer the question. If you don't know the answer, just say that you don't know. Use three sentences maximum and keep the answer concise.
 Question: {question}
