@@ -4,6 +4,7 @@ states about the asked subject while the draft's wording around it does not hold
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.context import Passage, SourceSentence
@@ -11,7 +12,7 @@ from qa.facts import Evidence, FactType, facts_of, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
-from qa.verify import DECLINED, FIGURE_STEMS, Asked, PassageEvidence, VerifiedSentence
+from qa.verify import DECLINED, FIGURE_STEMS, Asked, PassageEvidence, SourceWindow, VerifiedSentence
 
 MAX_QUOTES = 2  # quoted sentences added to one answer
 MAX_QUOTE_CHARS = 600  # a longer source sentence is not quoted whole into the answer
@@ -84,10 +85,10 @@ def replacement(
 ) -> VerifiedSentence | None:
     """The source sentence that states every figure and date of a dropped draft sentence about the asked subject:
     the sentence (or the one before it) names everything the question names, holds ``replacement_share`` of its
-    subject words and half of what the question asks the figure to be for, states the asked kind of fact, and any
-    year or financial year the question sets. None when the
-    dropped sentence states no figure or date, or no source sentence qualifies ("The Child Protection Taskforce
-    was given £100 million" finds the Innovation Programme's £100 million, which does not name the Taskforce)."""
+    subject words and nearly all of what the question asks the figure to be for, states the asked kind of fact,
+    and any year or financial year the question sets. None when the dropped sentence states no figure or date, or
+    no source sentence qualifies ("The Child Protection Taskforce was given £100 million" finds the Innovation
+    Programme's £100 million, which does not name the Taskforce)."""
     if not policy.replacing or dropped.note == DECLINED or dropped.quoted:
         return None
     asked = Asked.of(question.text)
@@ -96,32 +97,22 @@ def replacement(
         return None
     name_stems = {stem(w) for n in question.names for w in subject_terms(n)}
     detail = [t for t in question.subject_terms if stem(t) not in name_stems | FIGURE_STEMS]
-    best: tuple[float, int, SourceSentence] | None = None
-    for passage in passages:
-        evidence = PassageEvidence.of(passage)
-        for window in evidence.windows[1:]:
-            sentence = window.sentence
-            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
-                continue
-            if not all(window.evidence.has(f) for f in values):
-                continue
-            if not kind_present(question.fact_kind, sentence.quote.text):
-                continue
-            parts = [window.evidence] + ([window.before] if window.before is not None else [])
-            if not all(any(e.has_name(n) for e in parts) for n in question.names):
-                continue
-            share = max(e.term_share(question.subject_terms) for e in parts)
-            if share < policy.replacement_share or not asked.period_ok(window, evidence.windows[0].evidence):
-                continue
-            # "£100 million in 53 projects" is not "… in targeted support": what the figure is for, nearly all there
-            if len(detail) >= 2 and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
-                continue
-            if best is None or share > best[0]:
-                best = (share, passage.marker, sentence)
-    if best is None:
-        return None
-    _, marker, sentence = best
-    return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
+
+    def score(window: SourceWindow, header: Evidence) -> float | None:
+        if not all(window.evidence.has(f) for f in values):
+            return None
+        parts = [window.evidence] + ([window.before] if window.before is not None else [])
+        if not all(any(e.has_name(n) for e in parts) for n in question.names):
+            return None
+        share = max(e.term_share(question.subject_terms) for e in parts)
+        if share < policy.replacement_share or not asked.period_ok(window, header):
+            return None
+        # "£100 million in 53 projects" is not "… in targeted support": what the figure is for, nearly all there
+        if len(detail) >= 2 and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
+            return None
+        return share
+
+    return _best_quote(passages, question, score)
 
 
 def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:
@@ -143,6 +134,21 @@ def evidence_sentence(passages: list[Passage], question: QuestionAnalysis) -> Ve
     """The source sentence that states the asked kind of figure or date with nearly all of the question's subject
     words and every name it gives (and its period), quoted; None when none is that close."""
     asked = Asked.of(question.text)
+
+    def score(window: SourceWindow, header: Evidence) -> float | None:
+        if not all(window.evidence.has_name(n) for n in question.names):
+            return None
+        share = window.evidence.term_share(question.subject_terms)
+        return share if share >= EVIDENCE_SHARE and asked.period_ok(window, header) else None
+
+    return _best_quote(passages, question, score)
+
+
+def _best_quote(
+    passages: list[Passage], question: QuestionAnalysis, score: Callable[[SourceWindow, Evidence], float | None]
+) -> VerifiedSentence | None:
+    """The passage sentence of the asked kind of fact that ``score`` rates highest (None: it does not qualify),
+    quoted and cited; None when no sentence qualifies."""
     best: tuple[float, int, SourceSentence] | None = None
     for passage in passages:
         evidence = PassageEvidence.of(passage)
@@ -152,12 +158,8 @@ def evidence_sentence(passages: list[Passage], question: QuestionAnalysis) -> Ve
                 continue
             if not kind_present(question.fact_kind, sentence.quote.text):
                 continue
-            if not all(window.evidence.has_name(n) for n in question.names):
-                continue
-            share = window.evidence.term_share(question.subject_terms)
-            if share < EVIDENCE_SHARE or not asked.period_ok(window, evidence.windows[0].evidence):
-                continue
-            if best is None or share > best[0]:
+            share = score(window, evidence.windows[0].evidence)
+            if share is not None and (best is None or share > best[0]):
                 best = (share, passage.marker, sentence)
     if best is None:
         return None
