@@ -18,6 +18,7 @@ from fixtures.processes import free_port
 
 from parlqa.settings import Settings
 from qa.models import ModelNotInstalledError
+from qa.prompts import DROPPED_NOTE
 from qa.types import Answer, AnswerSentence, Citation, ExtractSentence, Filters, Quote, StreamEvent
 from ui import render
 from ui.forms import form_filters, json_filters
@@ -272,7 +273,7 @@ def test_follow_up_sends_history_and_flags_unsupported(browser, scripted_app):
     assert "£5 million" in first.locator(".pq-answer").inner_text()
     assert "painted blue" not in first.locator(".pq-answer").inner_text()  # a sentence no source states is left out
     flag = first.locator(".pq-flag")
-    assert flag.count() == 1 and "the sources do not state it" in flag.inner_text()
+    assert flag.count() == 1 and flag.inner_text() == DROPPED_NOTE
     first.locator(".pq-dropped summary").click()
     left_out = first.locator(".pq-unsupported")
     assert left_out.get_attribute("title") == render.UNSUPPORTED_LABEL and "painted blue" in left_out.inner_text()
