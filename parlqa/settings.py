@@ -135,6 +135,15 @@ class AnswerSettings(BaseModel):
         description="Share of the question's subject words a replacing source sentence (with the one before it) "
         "must hold.",
     )
+    quote_evidence_share: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's subject words a source sentence of the asked kind of fact must hold to "
+        "stand in for a draft that states no such fact about the question's subject. Fitted on the eval's fit half: "
+        "0.7 against 0.9 lifted key facts from 0.85 to 0.87 (default) and cut false refusals from 0.13 to 0.10 "
+        "(commons), with no near miss answered.",
+    )
     max_new_tokens: int = Field(160, ge=8, description="Longest answer, in model tokens.")
     n_ctx: int = Field(2048, ge=512, description="Model context window.")
     n_threads: int | None = Field(None, description="CPU threads for the model; all cores when unset.")

@@ -434,13 +434,15 @@ class Assistant:
         timings["verify"] = time.perf_counter() - started
         analysis = analyse(question) if question else prepared.analysis
         kind = analysis.fact_kind if analysis else FactKind.OTHER
+        kinds = (analysis.part_kinds or (kind,)) if analysis else (kind,)
         given = frozenset(plain(n) for n in analysis.names) if analysis else frozenset()
         if (
             checked.kept
-            and kind is not FactKind.OTHER
-            and not any(kind_present(kind, v.sentence.text, given) for v in checked.kept)
+            and FactKind.OTHER not in kinds
+            and not any(kind_present(k, v.sentence.text, given) for k in kinds for v in checked.kept)
         ):
-            # "Who chairs it?" answered with what it is funded by: no sentence states the asked kind of fact
+            # "Who chairs it?" answered with what it is funded by: no sentence states an asked kind of fact (a
+            # question in two parts is answered in part by a sentence of either part's kind)
             checked.dropped += [
                 v.sentence.model_copy(update={"note": f"it states no {kind.value}"}) for v in checked.kept
             ]
@@ -477,7 +479,7 @@ class Assistant:
         """A dropped sentence whose figures a source states about the asked subject gives way to that source
         sentence, quoted; a kept sentence is followed by its source's sentence where that says more."""
         s = self.settings
-        policy = QuotePolicy(s.quote_backing, s.quote_replacing, s.quote_replacement_share)
+        policy = QuotePolicy(s.quote_backing, s.quote_replacing, s.quote_replacement_share, s.quote_evidence_share)
         if analysis is not None:
             still: list[AnswerSentence] = []
             for dropped in checked.dropped:
@@ -491,7 +493,7 @@ class Assistant:
                 still.append(dropped.model_copy(update={"note": note}))
             checked.dropped = still
         if analysis is not None and not answers_question(checked.kept, analysis):
-            found = evidence_sentence(passages, analysis)
+            found = evidence_sentence(passages, analysis, policy)
             if found is not None:  # the draft answers something else; the source sentence answers the question
                 note = "it does not state the asked figure about the question's subject"
                 checked.dropped += [v.sentence.model_copy(update={"note": note}) for v in checked.kept]

@@ -222,6 +222,7 @@ class QuestionAnalysis:
     year_ranges: tuple[tuple[int, int], ...] = ()  # "between 2010 and 2022", "since 2019": any year inside will do
     several_records: bool = False  # "which ministers have answered …": every matching record, not the best one
     content_question: str | None = None  # "How much …, and who answered it?": the part the model must answer
+    part_kinds: tuple[FactKind, ...] = ()  # "Which body runs it, and when will it open?": each part's kind of fact
 
     @property
     def is_metadata(self) -> bool:
@@ -386,6 +387,7 @@ def analyse(question: str) -> QuestionAnalysis:
         several_records=bool(fields) and bool(_SEVERAL.search(text)),
         content_question=content,
         fact_kind=_fact_kind(text),
+        part_kinds=tuple(dict.fromkeys(_fact_kind(c) for c in _CLAUSE_BREAK.split(text))),
         names=_names(text),
         subject_terms=subject_terms(text),
         years=tuple(dict.fromkeys(y for y in years_in(text) if y not in ends)),

@@ -32,6 +32,7 @@ class QuotePolicy:
     backing: bool = True
     replacing: bool = True
     replacement_share: float = REPLACEMENT_SHARE
+    evidence_share: float = EVIDENCE_SHARE
 
 
 def quoted_sentence(source: SourceSentence, marker: int) -> AnswerSentence:
@@ -130,7 +131,9 @@ def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -
     return False
 
 
-def evidence_sentence(passages: list[Passage], question: QuestionAnalysis) -> VerifiedSentence | None:
+def evidence_sentence(
+    passages: list[Passage], question: QuestionAnalysis, policy: QuotePolicy = QuotePolicy()
+) -> VerifiedSentence | None:
     """The source sentence that states the asked kind of figure or date with nearly all of the question's subject
     words and every name it gives (and its period), quoted; None when none is that close."""
     asked = Asked.of(question.text)
@@ -139,7 +142,7 @@ def evidence_sentence(passages: list[Passage], question: QuestionAnalysis) -> Ve
         if not all(window.evidence.has_name(n) for n in question.names):
             return None
         share = window.evidence.term_share(question.subject_terms)
-        return share if share >= EVIDENCE_SHARE and asked.period_ok(window, header) else None
+        return share if share >= policy.evidence_share and asked.period_ok(window, header) else None
 
     return _best_quote(passages, question, score)
 

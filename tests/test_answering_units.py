@@ -532,3 +532,9 @@ def test_a_draft_that_answers_another_figure_gives_way_to_the_sentence_that_answ
     assert found is not None and "50,000 people have registered" in found.sentence.text and found.sentence.quoted
     near_miss = analyse("How many people actually became social workers after the national recruitment campaign?")
     assert evidence_sentence([campaign], near_miss) is None
+
+
+def test_each_part_of_a_two_part_question_keeps_its_kind_of_fact():
+    two = analyse("Which organisation is running England's first secure school, and when was it expected to open?")
+    assert two.part_kinds == (FactKind.NAME, FactKind.DATE)
+    assert analyse("When was the Early Intervention Foundation set up?").part_kinds == (FactKind.DATE,)
