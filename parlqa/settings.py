@@ -78,6 +78,11 @@ class SearchSettings(BaseModel):
         "and names (the share it holds of them, times this). 0.6 lifted hit@5 over the whole Commons file from 0.949 "
         "to 0.969 on the eval's fit half (0.6 and 1.0 tied; 1.5 and 2.0 gained nothing).",
     )
+    rerank: bool = Field(
+        False,
+        description="Reorder the first candidates by learned weights over their scores and what they share with the "
+        "question (qa/data/rerank_weights.json, fitted by python -m eval.fit_rerank) instead of the specifics boost.",
+    )
     latest_weight: float = Field(
         0.1, ge=0.0, le=1.0, description="For a 'latest' question, how much a newer record gains among near-equals."
     )

@@ -449,7 +449,7 @@ class Assistant:
             checked.kept = []
         if not checked.kept and checked.dropped and all(d.note == DECLINED for d in checked.dropped):
             return self._refusal(prepared, "the model found no answer in the passages", timings, model, draft=text)
-        self._quote_sources(checked, prepared.passages, analysis)
+        self._quote_sources(checked, analysis)
         if not checked.kept:
             # Nothing the sources state survives: refuse, and show the closest passages instead.
             reason = "no sentence of the model's answer is stated by the passages"
@@ -475,7 +475,7 @@ class Assistant:
             draft=text,
         )
 
-    def _quote_sources(self, checked: Verification, passages: list[Passage], analysis: QuestionAnalysis | None) -> None:
+    def _quote_sources(self, checked: Verification, analysis: QuestionAnalysis | None) -> None:
         """A dropped sentence whose figures a source states about the asked subject gives way to that source
         sentence, quoted; a kept sentence is followed by its source's sentence where that says more."""
         s = self.settings
@@ -483,7 +483,7 @@ class Assistant:
         if analysis is not None:
             still: list[AnswerSentence] = []
             for dropped in checked.dropped:
-                found = replacement(dropped, passages, analysis, policy)
+                found = replacement(dropped, checked.evidence, analysis, policy, checked.asked)
                 taken = {(m, q.quote.start) for v in checked.kept for m, qs in v.quotes.items() for q in qs}
                 if found is None or all((m, q.quote.start) in taken for m, qs in found.quotes.items() for q in qs):
                     still.append(dropped)
@@ -493,7 +493,7 @@ class Assistant:
                 still.append(dropped.model_copy(update={"note": note}))
             checked.dropped = still
         if analysis is not None and not answers_question(checked.kept, analysis):
-            found = evidence_sentence(passages, analysis, policy)
+            found = evidence_sentence(checked.evidence, analysis, policy, checked.asked)
             if found is not None:  # the draft answers something else; the source sentence answers the question
                 note = "it does not state the asked figure about the question's subject"
                 checked.dropped += [v.sentence.model_copy(update={"note": note}) for v in checked.kept]

@@ -4,10 +4,10 @@ states about the asked subject while the draft's wording around it does not hold
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.context import Passage, SourceSentence
+from qa.context import SourceSentence
 from qa.facts import Evidence, FactType, facts_of, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
@@ -82,7 +82,11 @@ def backing_quotes(kept: list[VerifiedSentence]) -> list[VerifiedSentence]:
 
 
 def replacement(
-    dropped: AnswerSentence, passages: list[Passage], question: QuestionAnalysis, policy: QuotePolicy
+    dropped: AnswerSentence,
+    evidence: Sequence[PassageEvidence],
+    question: QuestionAnalysis,
+    policy: QuotePolicy,
+    asked: Asked | None = None,
 ) -> VerifiedSentence | None:
     """The source sentence that states every figure and date of a dropped draft sentence about the asked subject:
     the sentence (or the one before it) names everything the question names, holds ``replacement_share`` of its
@@ -92,7 +96,7 @@ def replacement(
     Programme's £100 million, which does not name the Taskforce)."""
     if not policy.replacing or dropped.note == DECLINED or dropped.quoted:
         return None
-    asked = Asked.of(question.text)
+    asked = asked or Asked.of(question.text)
     values = [f for f in facts_of(dropped.text) if f.type is not FactType.NAME and f.value not in asked.given]
     if not values:
         return None
@@ -113,7 +117,7 @@ def replacement(
             return None
         return share
 
-    return _best_quote(passages, question, score)
+    return _best_quote(evidence, question, score)
 
 
 def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:
@@ -132,11 +136,14 @@ def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -
 
 
 def evidence_sentence(
-    passages: list[Passage], question: QuestionAnalysis, policy: QuotePolicy = QuotePolicy()
+    evidence: Sequence[PassageEvidence],
+    question: QuestionAnalysis,
+    policy: QuotePolicy = QuotePolicy(),
+    asked: Asked | None = None,
 ) -> VerifiedSentence | None:
     """The source sentence that states the asked kind of figure or date with nearly all of the question's subject
     words and every name it gives (and its period), quoted; None when none is that close."""
-    asked = Asked.of(question.text)
+    asked = asked or Asked.of(question.text)
 
     def score(window: SourceWindow, header: Evidence) -> float | None:
         if not all(window.evidence.has_name(n) for n in question.names):
@@ -144,26 +151,27 @@ def evidence_sentence(
         share = window.evidence.term_share(question.subject_terms)
         return share if share >= policy.evidence_share and asked.period_ok(window, header) else None
 
-    return _best_quote(passages, question, score)
+    return _best_quote(evidence, question, score)
 
 
 def _best_quote(
-    passages: list[Passage], question: QuestionAnalysis, score: Callable[[SourceWindow, Evidence], float | None]
+    evidence: Sequence[PassageEvidence],
+    question: QuestionAnalysis,
+    score: Callable[[SourceWindow, Evidence], float | None],
 ) -> VerifiedSentence | None:
     """The passage sentence of the asked kind of fact that ``score`` rates highest (None: it does not qualify),
     quoted and cited; None when no sentence qualifies."""
     best: tuple[float, int, SourceSentence] | None = None
-    for passage in passages:
-        evidence = PassageEvidence.of(passage)
-        for window in evidence.windows[1:]:
+    for source in evidence:
+        for window in source.windows[1:]:
             sentence = window.sentence
             if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
                 continue
             if not kind_present(question.fact_kind, sentence.quote.text):
                 continue
-            share = score(window, evidence.windows[0].evidence)
+            share = score(window, source.windows[0].evidence)
             if share is not None and (best is None or share > best[0]):
-                best = (share, passage.marker, sentence)
+                best = (share, source.passage.marker, sentence)
     if best is None:
         return None
     _, marker, sentence = best

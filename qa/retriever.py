@@ -21,6 +21,7 @@ from index.lexical import ChunkColumns, LexicalIndex
 from index.store import ChunkStore
 from parlqa.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
+from qa.rerank import LearnedReranker, QuestionCues
 from qa.types import Filters, Hit, Understanding
 from qa.understanding import Lexicon, understand
 
@@ -106,6 +107,7 @@ class HybridRetriever(BaseRetriever):
     _live: LiveIndex | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _lexicons: dict[int, Lexicon] = PrivateAttr(default_factory=dict)
+    _reranker: LearnedReranker | None = PrivateAttr(default=None)
 
     @property
     def live(self) -> LiveIndex:
@@ -138,6 +140,13 @@ class HybridRetriever(BaseRetriever):
             return None
         return understand(query, self.lexicon(), s.understand_metadata, s.expand_vocabulary, s.correct_spelling)
 
+    def reranker(self) -> LearnedReranker:
+        """The learned second-stage weights (loaded once)."""
+        with self._lock:
+            if self._reranker is None:
+                self._reranker = LearnedReranker.load()
+            return self._reranker
+
     def search(
         self,
         query: str,
@@ -151,6 +160,27 @@ class HybridRetriever(BaseRetriever):
         ``understand``, read here unless given) adds rankings of the records that match it."""
         k = k or self.k
         mode = mode or self.mode
+        understood = understanding if understanding is not None else self.understand(query)
+        ranked = self.candidates(query, k, filters, mode, query_embedding, understood)
+        corrected = understood.corrected_query if understood else query
+        if self.settings.rerank and mode != "dense":
+            ranked = self.reranker().rerank(ranked, QuestionCues.of(corrected, understood))
+        elif self.settings.specific_weight and mode != "dense":
+            ranked = prefer_specific(ranked, corrected, self.settings.specific_weight)
+        if self.settings.group_duplicates:
+            ranked = self._group_duplicates(self.lexical(), ranked)
+        return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
+
+    def candidates(
+        self,
+        query: str,
+        k: int,
+        filters: Filters | None,
+        mode: RetrievalMode,
+        query_embedding: list[float] | None,
+        understood: Understanding | None,
+    ) -> list[Hit]:
+        """Every fused candidate for ``query``, best first, before the second stage and duplicate grouping."""
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = filters if filters is not None else self.filters
@@ -158,7 +188,6 @@ class HybridRetriever(BaseRetriever):
         mask = lexical_mask(filters, lexical.columns)
         if mask is not None and not mask.any():
             return []
-        understood = understanding if understanding is not None else self.understand(query)
         n = max(self.settings.candidates, k * self.settings.max_chunks_per_doc * 2)
         dense: list[Hit] = []
         sparse: list[Hit] = []
@@ -183,11 +212,7 @@ class HybridRetriever(BaseRetriever):
                 ranked = self._fuse([r for r, _ in weighted], [w for _, w in weighted])
         if understood is not None and understood.latest:
             ranked = self._prefer_recent(ranked)
-        if self.settings.specific_weight and mode != "dense":
-            ranked = prefer_specific(ranked, corrected, self.settings.specific_weight)
-        if self.settings.group_duplicates:
-            ranked = self._group_duplicates(lexical, ranked)
-        return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
+        return ranked
 
     def _group_duplicates(self, lexical: LexicalIndex, ranked: list[Hit]) -> list[Hit]:
         """One hit per answer text: the best-ranked document's, listing the other documents filed with it."""

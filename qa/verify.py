@@ -287,6 +287,8 @@ class Verification:
 
     kept: list[VerifiedSentence]
     dropped: list[AnswerSentence]
+    evidence: list[PassageEvidence] = field(default_factory=list)  # the passages as checked, in marker order
+    asked: Asked = field(default_factory=Asked)
 
 
 def strip_copied_labels(sentences: list[tuple[str, list[int]]], passages: list[Passage]) -> list[tuple[str, list[int]]]:
@@ -363,4 +365,4 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
                 break
         else:
             dropped.append(outcome)
-    return Verification(kept, dropped)
+    return Verification(kept, dropped, list(evidence.values()), given)

@@ -13,11 +13,15 @@ from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_se
 from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
-from qa.verify import DECLINED, declines, verify
+from qa.verify import DECLINED, PassageEvidence, declines, verify
 
 pytestmark = pytest.mark.unit
 
 LOOSE = RefusalThresholds(similarity=0.3, name_coverage=0.5, colocation=0.5)
+
+
+def evidence_of(*passages: Passage) -> list[PassageEvidence]:
+    return [PassageEvidence.of(p) for p in passages]
 
 
 def passage(marker: int, body: str, **meta) -> Passage:
@@ -457,7 +461,7 @@ def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the
     draft = [("The Secretary of State invested £100 million in 53 projects.", [2])]
     dropped = verify(draft, [INNOVATION], question.text)
     assert not dropped.kept
-    found = replacement(dropped.dropped[0], [EIF, INNOVATION], question, QuotePolicy())
+    found = replacement(dropped.dropped[0], evidence_of(EIF, INNOVATION), question, QuotePolicy())
     assert found is not None and found.sentence.markers == [2] and found.sentence.quoted
     assert "£100 million in 53 projects" in found.sentence.text
 
@@ -466,8 +470,8 @@ def test_no_source_sentence_replaces_a_figure_stated_of_another_subject():
     question = analyse("What budget was the Child Protection Taskforce given?")
     checked = verify([("The Child Protection Taskforce was given £100 million.", [2])], [INNOVATION], question.text)
     assert not checked.kept
-    assert replacement(checked.dropped[0], [EIF, INNOVATION], question, QuotePolicy()) is None
-    assert replacement(checked.dropped[0], [INNOVATION], question, QuotePolicy(replacing=False)) is None
+    assert replacement(checked.dropped[0], evidence_of(EIF, INNOVATION), question, QuotePolicy()) is None
+    assert replacement(checked.dropped[0], checked.evidence, question, QuotePolicy(replacing=False)) is None
 
 
 def test_a_minister_giving_information_is_the_answerer_and_a_dated_clause_stays_content():
@@ -528,10 +532,10 @@ def test_a_draft_that_answers_another_figure_gives_way_to_the_sentence_that_answ
     question = analyse("How many people registered for information on becoming a social worker?")
     checked = verify([("101 Frontline participants are training in 18 local authorities.", [1])], [campaign])
     assert checked.kept and not answers_question(checked.kept, question)
-    found = evidence_sentence([campaign], question)
+    found = evidence_sentence(checked.evidence, question)
     assert found is not None and "50,000 people have registered" in found.sentence.text and found.sentence.quoted
     near_miss = analyse("How many people actually became social workers after the national recruitment campaign?")
-    assert evidence_sentence([campaign], near_miss) is None
+    assert evidence_sentence(checked.evidence, near_miss) is None
 
 
 def test_each_part_of_a_two_part_question_keeps_its_kind_of_fact():
