@@ -27,7 +27,7 @@ from qa.citations import compose, make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError
-from qa.facts import plain
+from qa.facts import FactType, facts_of, plain
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
@@ -436,10 +436,12 @@ class Assistant:
         kind = analysis.fact_kind if analysis else FactKind.OTHER
         kinds = (analysis.part_kinds or (kind,)) if analysis else (kind,)
         given = frozenset(plain(n) for n in analysis.names) if analysis else frozenset()
+        asked_facts = facts_of(analysis.text) if analysis else []
+        stated = frozenset(f.value for f in asked_facts if f.type is not FactType.NAME)
         if (
             checked.kept
             and FactKind.OTHER not in kinds
-            and not any(kind_present(k, v.sentence.text, given) for k in kinds for v in checked.kept)
+            and not any(kind_present(k, v.sentence.text, given, stated) for k in kinds for v in checked.kept)
         ):
             # "Who chairs it?" answered with what it is funded by: no sentence states an asked kind of fact (a
             # question in two parts is answered in part by a sentence of either part's kind)
@@ -492,7 +494,7 @@ class Assistant:
                 note = f"{dropped.note}; the source's own sentence is quoted instead"
                 still.append(dropped.model_copy(update={"note": note}))
             checked.dropped = still
-        if analysis is not None and not answers_question(checked.kept, analysis):
+        if analysis is not None and (not checked.kept or not answers_question(checked.kept, analysis)):
             found = evidence_sentence(checked.evidence, analysis, policy, checked.asked)
             if found is not None:  # the draft answers something else; the source sentence answers the question
                 note = "it does not state the asked figure about the question's subject"

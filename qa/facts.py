@@ -415,9 +415,14 @@ class Evidence:
         name = plain(name)
         if _contains_phrase(self.plain, name):
             return True
-        expanded = self.aliases.get(name)
-        if expanded and _contains_phrase(self.plain, expanded):
-            return True
+        bare = name.removesuffix("'s")
+        for expanded in (
+            self.aliases.get(name),
+            self.aliases.get(bare),
+            _short_names().get(bare),
+        ):  # "the MoD" is the Ministry of Defence
+            if expanded and _contains_phrase(self.plain, expanded):
+                return True
         reverse = [short for short, full in self.aliases.items() if full == name]
         if any(re.search(rf"\b{re.escape(short)}\b", self.plain) for short in reverse):
             return True
@@ -435,6 +440,19 @@ def _abbreviations() -> dict[str, str]:
     from qa.vocabulary import load_vocabulary
 
     return {e.term.lower(): plain(e.meaning) for e in load_vocabulary() if e.kind == "abbreviation"}
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    """Abbreviations and departments' short names of the vocabulary, plain → plain meaning ('mod' → 'ministry of
+    defence')."""
+    from qa.vocabulary import load_vocabulary
+
+    return {
+        plain(e.term): plain(e.meaning)
+        for e in load_vocabulary()
+        if e.kind in ("abbreviation", "department") and plain(e.term) != plain(e.meaning)
+    }
 
 
 @lru_cache(maxsize=1)

@@ -121,6 +121,10 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
         answer_bits.append(f"for the {values[AskedField.DEPARTMENT]}".replace("the the ", "the "))
     if AskedField.DATE_ANSWERED in asked and values[AskedField.DATE_ANSWERED]:
         answer_bits.append(f"on {values[AskedField.DATE_ANSWERED]}")
+        record = passage.hit.record
+        if AskedField.DATE_ASKED in asked and record.date_asked and record.date_answered >= record.date_asked:
+            days = (record.date_answered - record.date_asked).days  # "how long did she wait for a reply?"
+            answer_bits.append(f"({days} day{'' if days == 1 else 's'} later)")
     if answer_bits:
         verb = "was made" if statement else "was answered"
         parts.append(f"{verb} {' '.join(answer_bits)}")

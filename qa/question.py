@@ -146,9 +146,13 @@ class FactKind(StrEnum):
 _ANSWER_VERB = r"(?:answer(?:ed|s)?|repl(?:y|ied|ies)|respond(?:ed|s)?|response)"
 _ASK_VERB = r"(?:ask(?:ed|s)?|table[ds]?|put|raised?|submit(?:ted)?)"
 _ADDRESSED = r"(?:put|addressed|directed|sent|tabled|referred)"
+_ASKER_VERB = (  # "who put the question?" asks for the asker; "who does it help to put plans into practice?" does not
+    r"(?:(?:ask(?:ed|s)?|table[ds]?|raised?|submit(?:ted)?)\b"
+    r"|put(?=\s+(?:down|(?:the|a|this|that|her|his)\s+(?:written\s+)?questions?|it)\b|\s*[?,]|\s*$))"
+)
 _ANSWERER = re.compile(
     rf"\b(?:who|which (?:minister|member|secretary of state|lord|government minister)s?)\b[^?.]*?\b{_ANSWER_VERB}\b"
-    rf"|\banswered by whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
+    rf"|\b{_ANSWER_VERB}\b[^?]*?\bby whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
     rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b"
     rf"|\b(?:who|which (?:minister|member|secretary of state|department)s?)\b[^?.]*?\b{_ADDRESSED}\s+to\b"
     rf"|\bto whom\b"
@@ -158,7 +162,7 @@ _ANSWERER = re.compile(
     re.IGNORECASE,
 )  # "who was the question on adoption put to?" and "which minister gave this information?" ask for the answerer
 _ASKER = re.compile(
-    rf"\bwho\b[^?.]*?\b{_ASK_VERB}\b|\bwhich (?:mp|member|peer|lord|baroness)s?\b[^?.]*?\b{_ASK_VERB}\b"
+    rf"\bwho\b[^?.]*?\b{_ASKER_VERB}|\bwhich (?:mp|member|peer|lord|baroness)s?\b[^?.]*?\b{_ASK_VERB}\b"
     rf"|\basked by whom\b|\bwhose question\b",
     re.IGNORECASE,
 )
@@ -166,7 +170,8 @@ _REPLIED_TO = re.compile(rf"\bwho(?:m)? did\b[^?.]*?\b{_ANSWER_VERB}\s+to\b", re
 _PUT_TO = re.compile(rf"\b{_ADDRESSED}\s+to\s*(?:\?|$)|\bto whom\b", re.IGNORECASE)  # the answerer
 _DEPARTMENT = re.compile(
     rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ments?\b"
-    rf"[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to|handled|dealt|responsible)\b",
+    rf"(?:[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to|handled|dealt|responsible)\b"
+    rf"|\s+(?:was|is)\s+(?:it|that|this)\b)",
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
@@ -251,8 +256,28 @@ _DUTY_TO_ANSWER = re.compile(
 )  # "by what date did the department have to respond to the Lords report?" asks about content, not the record
 
 
+_HOW_LONG = re.compile(
+    rf"\bhow (?:long|many (?:days|weeks|months)|quickly|soon)\b(?=[^?]*\b(?:question|reply|answer(?:ed)?)\b)"
+    rf"[^?]*\b(?:{_ANSWER_VERB}|wait(?:ed)?)\b",
+    re.IGNORECASE,
+)  # "how long did she wait for a reply to her question?": both of the record's dates
+
+
 def _metadata_fields(question: str) -> tuple[AskedField, ...]:
+    """The record's fields ``question`` asks for: those the whole question asks, then any more a part of it asks
+    ("Which MP asked …, and who answered?": the asker and the answerer)."""
+    found = _fields_asked(question)
+    parts = _CLAUSE_BREAK.split(question)
+    if len(parts) < 2 or not found:
+        return found
+    more = [f for part in parts for f in _fields_asked(part)]
+    return tuple(dict.fromkeys([*found, *more]))
+
+
+def _fields_asked(question: str) -> tuple[AskedField, ...]:
     question = _DUTY_TO_ANSWER.sub(" ", question)
+    if _HOW_LONG.search(question):
+        return (AskedField.DATE_ASKED, AskedField.DATE_ANSWERED)
     found: list[AskedField] = []
     if _PARTY.search(question):
         asked = re.search(rf"\b{_ASK_VERB}\b", question, re.IGNORECASE)
@@ -319,7 +344,8 @@ def _names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _months(question: str) -> tuple[tuple[int, int], ...]:
+def months_in(question: str) -> tuple[tuple[int, int], ...]:
+    """(year, month) pairs named together: "in February 2026" → ((2026, 2),)."""
     pattern = re.compile(rf"\b({'|'.join(MONTHS)})\.?\s+(\d{{4}})\b", re.IGNORECASE)
     return tuple(dict.fromkeys((int(m[2]), MONTHS[m[1].lower()]) for m in pattern.finditer(question)))
 
@@ -392,6 +418,6 @@ def analyse(question: str) -> QuestionAnalysis:
         subject_terms=subject_terms(text),
         years=tuple(dict.fromkeys(y for y in years_in(text) if y not in ends)),
         year_ranges=spans,
-        months=_months(text),
+        months=months_in(text),
         financial_years=tuple(sorted(financial_years_in(text))),
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.context import SourceSentence
-from qa.facts import Evidence, FactType, facts_of, stem, words_of
+from qa.facts import Evidence, FactType, facts_of, plain, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
@@ -162,12 +162,14 @@ def _best_quote(
     """The passage sentence of the asked kind of fact that ``score`` rates highest (None: it does not qualify),
     quoted and cited; None when no sentence qualifies."""
     best: tuple[float, int, SourceSentence] | None = None
+    given = frozenset(plain(n) for n in question.names)  # "Which areas were picked as Young Futures Hubs?"
+    stated = frozenset(f.value for f in facts_of(question.text) if f.type is not FactType.NAME)
     for source in evidence:
         for window in source.windows[1:]:
             sentence = window.sentence
             if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
                 continue
-            if not kind_present(question.fact_kind, sentence.quote.text):
+            if not kind_present(question.fact_kind, sentence.quote.text, given, stated):
                 continue
             share = score(window, source.windows[0].evidence)
             if share is not None and (best is None or share > best[0]):

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from qa.facts import (
     Evidence,
+    FactType,
     dates_in,
     day_months_in,
+    facts_of,
     financial_years_in,
     money_in,
     names_in,
@@ -55,9 +57,17 @@ _SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?
 _SEASON = re.compile(r"\b(?:spring|summer|autumn|winter)\b", re.IGNORECASE)  # "due this Spring"
 
 
-def kind_present(kind: FactKind, text: str, given: frozenset[str] = frozenset()) -> bool:
+def kind_present(
+    kind: FactKind, text: str, given: frozenset[str] = frozenset(), stated: frozenset[str] = frozenset()
+) -> bool:
     """Whether ``text`` states a fact of the asked kind; for a name, one that is not among the question's own
-    (``given``, plain lower case)."""
+    (``given``, plain lower case); for a figure or date, one other than the values the question states
+    (``stated``: "how much of the £23 million went to London?" is not answered by "the £23 million went to
+    London")."""
+    if stated and kind in (FactKind.MONEY, FactKind.NUMBER, FactKind.DATE):
+        own = [f for f in facts_of(text) if f.type is not FactType.NAME]
+        if own and all(f.value in stated for f in own):
+            return False
     match kind:
         case FactKind.MONEY:
             return bool(money_in(text)) or bool(re.search(r"\b\d[\d,.]*\s?(?:million|billion)\b", text))

@@ -18,9 +18,19 @@ from qa.facts import (
     resolve_relative_years,
     stem,
 )
-from qa.question import FactKind, analyse, subject_terms
+from qa.question import FactKind, analyse, months_in, subject_terms
 from qa.types import AnswerSentence
 
+_ROUND = re.compile(r"\b(round|phase|tranche|wave|cohort|stage|window)\s+(\d{1,2}|one|two|three|four|five|six)\b", re.I)
+_ORDINAL = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+
+
+def rounds_in(text: str) -> frozenset[tuple[str, str]]:
+    """Numbered parts of a programme a text names: "Round 2 of the Levelling Up Fund" → {("round", "2")}."""
+    return frozenset((m[1].lower(), _ORDINAL.get(m[2].lower(), m[2])) for m in _ROUND.finditer(text))
+
+
+TABLE_CELL = "|"  # answers' tables are kept as rows of cells
 NATIONAL_NAMES = frozenset(["uk", "united kingdom", "britain", "great britain", "government", "hm government"])
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
 MIN_LABEL_PART = 10  # characters of a source's label a copied fragment must have to be recognised
@@ -100,12 +110,18 @@ class PassageEvidence:
         texts = [resolve_relative_years(s.quote.text, year) for s in passage.sentences]  # "April this year"
         whole = Evidence(f"{header}\n{' '.join(texts)}")
         windows = [SourceWindow(None, Evidence(header))]
-        intro: Evidence | None = None  # "The average annual cost per place is:" stays before each item of its list
+        intro: str | None = None  # "The average annual cost per place is:" stays before each item of its list
+        asked = passage.hit.text[: passage.hit.record.header_chars]  # the record's question: what a table is of
+        head: str | None = None  # a table's first row ("| 2022/23 | 2023/24 | 2024/25"): what its columns are
         for i, sentence in enumerate(passage.sentences):
-            before = intro or (Evidence(texts[i - 1]) if i else None)
+            row = TABLE_CELL in texts[i]
+            before = Evidence(intro) if intro else (Evidence(texts[i - 1]) if i else None)
+            if row and head is not None:  # "James Paget … | £360,455 | £181,287 | £154,043" of its table
+                before = Evidence(" ".join(t for t in (intro, head, asked) if t))
+            head = (head or texts[i]) if row else None
             windows.append(SourceWindow(sentence, Evidence(texts[i]), before))
             if texts[i].rstrip().endswith(":"):
-                intro = Evidence(texts[i])
+                intro = texts[i]
             elif intro is not None and texts[i].rstrip().endswith((".", "!", "?")):
                 intro = None
         for window in windows:
@@ -170,6 +186,8 @@ class Asked:
     asks_date: bool = False  # "When did …?": a date must be stated about the subject, not be the record's own
     subject: str | None = None  # the first name the question gives, other than an abbreviation or the UK itself
     asks_person: bool = False  # "Who was the Chief Social Worker …?": the person must be named in the answer's text
+    months: frozenset[tuple[int, int]] = frozenset()  # (year, month): "in February 2026"
+    rounds: frozenset[tuple[str, str]] = frozenset()  # ("round", "3"): a numbered part of a programme
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -185,13 +203,23 @@ class Asked:
         )
         given = frozenset(f.value for f in facts_of(question))
         asks_person = analysis.fact_kind is FactKind.PERSON and not analysis.is_metadata
-        return cls(given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person)
+        months = frozenset(analysis.months)
+        return cls(
+            given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person, months, rounds_in(question)
+        )
 
     def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
         before), a plain year there or in the record's dates."""
         texts = [window.evidence] + ([window.before] if window.before is not None else [])
         if self.financial_years and not any(self.financial_years & financial_years_in(e.text) for e in texts):
+            return False
+        # "in January 2026" is not the February 2026 asked for; "Round 2" is not round 3
+        stated = {m for e in texts for m in months_in(e.text)}
+        if self.months and any(y in {m[0] for m in self.months} for y, _ in stated) and not self.months & stated:
+            return False
+        numbered = {r for e in texts for r in rounds_in(e.text)}
+        if any(label == asked[0] for label, _ in numbered for asked in self.rounds) and not self.rounds & numbered:
             return False
         return not self.years or any(self.years & e.years for e in [*texts, header])
 
@@ -218,6 +246,8 @@ def check_sentence(
     terms = [t for t in subject_terms(text) if not t.isdigit()]
     name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
     detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]  # what a figure is for: "targeted support"
+    # a table's bare figures mean what its heading and question say: the asked words must be there ("agency nurses")
+    table_detail = [t for t in detail if stem(t) in asked.stems]
     # only words some source uses can tie a figure to another subject ("the second phase" for "a further £200m")
     detail = [t for t in detail if any(e.has_term(t) for e in context or [source.whole])]
     # of those, the words the question asks the figure to be for ("targeted support"), not framing copied from
@@ -243,10 +273,13 @@ def check_sentence(
                 if asked.period_ok(w, source.windows[0].evidence)
                 and w.states_what(detail)
                 and w.states_what(asked_detail)
+                and (w.sentence is None or TABLE_CELL not in w.sentence.quote.text or w.states_what(table_detail))
             ]
             # "74 officers for Suffolk Constabulary" needs a passage that names Suffolk, not only the grant the
             # question names after it
             beside = beside if all(_anchored(n, source.whole) for n in specific) else []
+        elif dated and asked.asks_date:  # "24 June" of the Taskforce is not when the police plan was published
+            beside = [w for w in beside if w.states_what(asked_detail)]
         if not beside:
             missing.append(fact)
             continue

@@ -542,3 +542,64 @@ def test_each_part_of_a_two_part_question_keeps_its_kind_of_fact():
     two = analyse("Which organisation is running England's first secure school, and when was it expected to open?")
     assert two.part_kinds == (FactKind.NAME, FactKind.DATE)
     assert analyse("When was the Early Intervention Foundation set up?").part_kinds == (FactKind.DATE,)
+
+
+def test_a_figure_the_question_states_does_not_answer_it():
+    stated = frozenset({"23000000"})
+    assert not kind_present(FactKind.MONEY, "The £23 million fund was allocated to London councils.", stated=stated)
+    assert kind_present(FactKind.MONEY, "London councils got £5 million of the £23 million fund.", stated=stated)
+
+
+def test_a_figure_for_another_month_or_round_is_not_the_asked_one():
+    satisfaction = passage(1, "In January 2026, victims had a call satisfaction of 92%.")
+    question = "What was victims' call satisfaction with Report Fraud in February 2026?"
+    assert not verify([("Call satisfaction was 92%.", [1])], [satisfaction], question).kept
+    assert verify([("Call satisfaction was 92%.", [1])], [satisfaction], question.replace("February", "January")).kept
+    fund = passage(1, "Shrewsbury secured £18.7 million through Round 2 of the Levelling Up Fund.")
+    question = "How much Levelling Up Fund round 3 money did Shrewsbury get?"
+    assert not verify([("Shrewsbury got £18.7 million.", [1])], [fund], question).kept
+    assert verify([("Shrewsbury got £18.7 million.", [1])], [fund], question.replace("round 3", "round two")).kept
+
+
+def test_a_table_row_is_read_with_its_heading_and_the_record_question():
+    header = "Q: To ask, how much the Trust spent on external consultants in each of the last three years.\nA: "
+    table = passage(
+        1,
+        "The following table shows the amount spent by the Trust:\n| 2022/23 | 2023/24 | 2024/25\n"
+        "James Paget Trust | £360,455 | £181,287 | £154,043",
+        title=header.rstrip(),
+    )
+    question = "How much did James Paget Trust spend on external consultants in 2024/25?"
+    answer = "James Paget Trust spent £154,043 on external consultants in 2024/25."
+    assert verify([(answer, [1])], [table], question).kept
+    nurses = question.replace("external consultants", "agency nurses")
+    assert not verify([(answer.replace("external consultants", "agency nurses"), [1])], [table], nurses).kept
+
+
+def test_a_department_short_name_is_the_department():
+    assert Evidence("Ministry of Defence James Cartlidge").has_name("MoD's")
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        (
+            "how long did rosena allin-khan have to wait for a reply to her question?",
+            (AskedField.DATE_ASKED, AskedField.DATE_ANSWERED),
+        ),
+        ("how long will councils have to respond to the consultation?", ()),
+        ("When was the question on housing answered, and by whom?", (AskedField.ANSWERER, AskedField.DATE_ANSWERED)),
+        ("Which MP asked the FCDO about aid costs, and who answered?", (AskedField.ANSWERER, AskedField.ASKER)),
+        ("who replied to justin madders, and which department was it?", (AskedField.ANSWERER, AskedField.DEPARTMENT)),
+        ("who does the foundation help to put programmes into practice?", ()),
+        ("Who put the question on adoption?", (AskedField.ASKER,)),
+    ],
+)
+def test_the_record_fields_each_part_of_a_question_asks_for(question, fields):
+    assert analyse(question).asked_fields == fields
+
+
+def test_how_long_a_reply_took_is_answered_with_both_dates_and_the_days_between():
+    found = answer_metadata(analyse("How long did she wait for a reply to her question?"), [EIF])
+    assert found is not None
+    assert "13 December 2016" in found.text and "21 December 2016" in found.text and "8 days later" in found.text
