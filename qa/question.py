@@ -156,6 +156,8 @@ _ANSWERER = re.compile(
     rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b"
     rf"|\b(?:who|which (?:minister|member|secretary of state|department)s?)\b[^?.]*?\b{_ADDRESSED}\s+to\b"
     rf"|\bto whom\b"
+    rf"|^\s*(?:and\s+)?who was the (?:minister|secretary of state)\s*\??\s*$"  # "…, and who was the minister?"
+    rf"|\bwhich (?:minister|secretary of state)\s+(?:said|told|stated|confirmed|announced)\b"
     rf"|\b(?:who|which (?:minister|member|secretary of state|government minister)s?)\b[^?.]*?"
     rf"\b(?:gave|give|gives|provided|provides|supplied|shared|stated|confirmed|said)\b\s+"
     rf"(?:(?:this|that|the|these|those)\s+)?(?:information|answer|figures?|update|reply|details?|data|this|that)\b",
@@ -174,13 +176,13 @@ _DEPARTMENT = re.compile(
     rf"|\s+(?:was|is)\s+(?:it|that|this)\b)",
     re.IGNORECASE,
 )
-_WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
+_WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)s?\b", re.IGNORECASE)
 _RECORD_ASK = r"(?:ask(?:ed|s)?|table[ds]?|submit(?:ted)?|(?:put|raised?)(?!\s+(?:out|up|forward|in place)))"
 _WHEN_ASKED = re.compile(
     rf"\bwhen\b[^?.]*?\b{_RECORD_ASK}\b|\bdate\b[^?.]*?\b{_RECORD_ASK}\b", re.IGNORECASE
 )  # "when was the question put?" asks the record's date; "when was the review to put out its report?" does not
 _WHEN_ANSWERED = re.compile(
-    rf"\b(?:when|date|day)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
+    rf"\b(?:when|dates?|days?)\b[^?.]*?\b{_ANSWER_VERB}\b|\b{_ANSWER_VERB}\b[^?.]*?\b(?:when|on what date|what date)\b",
     re.IGNORECASE,
 )
 _MONEY_CUE = re.compile(
@@ -241,7 +243,8 @@ class QuestionAnalysis:
 _SEVERAL = re.compile(
     r"\b(?:which|what|wich|list (?:the|all)?|name the|all the) ?(?:government )?"
     r"(?:ministers|members|mps|peers|secretaries of state|departments)\b"
-    r"|\bwho (?:have|has) (?:answered|replied|responded|asked|tabled)\b[^?]*\bquestions\b",
+    r"|\bwho (?:have|has) (?:answered|replied|responded|asked|tabled)\b[^?]*\bquestions\b"
+    r"|\b(?:which|what) dates\b",
     re.IGNORECASE,
 )  # asks about every record that matches, not one
 _PARTY = re.compile(r"\b(?:what|which|wich) (?:political )?party\b", re.IGNORECASE)

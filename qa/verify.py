@@ -30,6 +30,11 @@ def rounds_in(text: str) -> frozenset[tuple[str, str]]:
     return frozenset((m[1].lower(), _ORDINAL.get(m[2].lower(), m[2])) for m in _ROUND.finditer(text))
 
 
+_EVENT_YEAR = re.compile(
+    r"\b(?:announced|published|launched|introduced|unveiled|set up|made|issued|released)\s+(?:in|on|from)\s+"
+    r"(?:(?:early|late|mid|the)\s+)?(?:[a-z]+\s+)?(\d{4})\b",
+    re.IGNORECASE,
+)  # a year that dates the thing asked about, not the period its figure is for
 TABLE_CELL = "|"  # answers' tables are kept as rows of cells
 NATIONAL_NAMES = frozenset(["uk", "united kingdom", "britain", "great britain", "government", "hm government"])
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
@@ -87,8 +92,9 @@ class SourceWindow:
         million in 53 projects" of a programme is not "£100 million in targeted support" of it)."""
         if len(detail) < MIN_DETAIL_TERMS:
             return True
-        shares = [e.term_share(detail) for e in (self.evidence, self.before) if e is not None]
-        return max(shares) >= DETAIL_SHARE
+        parts = [e for e in (self.evidence, self.before) if e is not None]  # the sentence and the one it follows
+        held = sum(any(e.has_term(t) for e in parts) for t in detail)
+        return held / len(detail) >= DETAIL_SHARE
 
     @property
     def own_names(self) -> bool:
@@ -196,6 +202,8 @@ class Asked:
         fys = financial_years_in(question)
         analysis = analyse(question)
         years = {str(y) for y in analysis.years} - {y for fy in fys for y in (fy[:4], fy[:2] + fy[5:])}
+        dating = {m[1] for m in _EVENT_YEAR.finditer(question)}  # "the AI tools announced in October 2023"
+        years -= dating
         stems = frozenset(stem(t) for t in subject_terms(question))
         asks_date = analysis.fact_kind is FactKind.DATE and not analysis.is_metadata
         subject = next(
@@ -203,7 +211,7 @@ class Asked:
         )
         given = frozenset(f.value for f in facts_of(question))
         asks_person = analysis.fact_kind is FactKind.PERSON and not analysis.is_metadata
-        months = frozenset(analysis.months)
+        months = frozenset(m for m in analysis.months if str(m[0]) not in dating)
         return cls(
             given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person, months, rounds_in(question)
         )
@@ -368,6 +376,26 @@ def _verify_sentence(
     return AnswerSentence(text=text, markers=cited, supported=False, support=0.0, note=note)
 
 
+def _verified_by_parts(
+    text: str, clauses: list[str], markers: list[int], evidence: dict[int, PassageEvidence], given: Asked
+) -> VerifiedSentence | None:
+    """A sentence of several figures kept whole when each of its clauses, checked alone, is supported: each
+    figure is then read with its own words, not with those of the other clause."""
+    values = [f for f in facts_of(text) if f.type is not FactType.NAME and f.value not in given.given]
+    if len(clauses) < 2 or len(values) < 2 or any(len(c.split()) < MIN_CLAUSE_WORDS for c in clauses):
+        return None
+    parts = [_verify_sentence(c.strip(" ,;.") + ".", markers, evidence, given) for c in clauses]
+    if not all(isinstance(p, VerifiedSentence) for p in parts):
+        return None
+    cited = list(dict.fromkeys(m for p in parts for m in p.sentence.markers))
+    quotes: dict[int, list[SourceSentence]] = {}
+    for part in parts:
+        for marker, found in part.quotes.items():
+            quotes.setdefault(marker, []).extend(q for q in found if q not in quotes.get(marker, []))
+    support = min(p.sentence.support for p in parts)
+    return VerifiedSentence(AnswerSentence(text=text, markers=cited, supported=True, support=support), quotes)
+
+
 def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], question: str = "") -> Verification:
     """Check each (sentence, markers) pair; re-cite a sentence its sources do not support to the passage that
     does; when none does, keep its opening clauses that a source states and drop the rest, or drop it whole.
@@ -387,6 +415,10 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
             kept.append(outcome)
             continue
         clauses = CLAUSE_BREAK.split(text)
+        whole = _verified_by_parts(text, clauses, markers, evidence, given)
+        if whole is not None:  # "1,040 schools will lose relief, and the average increase is £308": each part
+            kept.append(whole)
+            continue
         for end in range(len(clauses) - 1, 0, -1):
             # "It was set up in 2013, and has been part of the Early Years strategy": keep what the sources state
             head = clauses[:end]

@@ -593,6 +593,13 @@ def test_a_department_short_name_is_the_department():
         ("who replied to justin madders, and which department was it?", (AskedField.ANSWERER, AskedField.DEPARTMENT)),
         ("who does the foundation help to put programmes into practice?", ()),
         ("Who put the question on adoption?", (AskedField.ASKER,)),
+        (
+            "Which department answered the question on swimming, and who was the minister?",
+            (AskedField.DEPARTMENT, AskedField.ANSWERER),
+        ),
+        ("Which minister said in March 2022 that the review's report was due that spring?", (AskedField.ANSWERER,)),
+        ("On which dates did Edward Timpson answer questions on child protection?", (AskedField.DATE_ANSWERED,)),
+        ("Who was the minister for children in 2016?", ()),
     ],
 )
 def test_the_record_fields_each_part_of_a_question_asks_for(question, fields):
@@ -603,3 +610,46 @@ def test_how_long_a_reply_took_is_answered_with_both_dates_and_the_days_between(
     found = answer_metadata(analyse("How long did she wait for a reply to her question?"), [EIF])
     assert found is not None
     assert "13 December 2016" in found.text and "21 December 2016" in found.text and "8 days later" in found.text
+
+
+def test_a_figure_may_take_its_words_from_its_sentence_and_the_one_before():
+    cohort = passage(
+        1,
+        "The lessons of the first cohort will inform future practice. The first participants will be apportioned "
+        "at 20 each for the Royal Navy and Royal Air Force with the Army offering the remainder (110). The scheme "
+        "will add places later.",
+    )
+    question = "For the first cohort of the Foundation Year scheme, how many places does the Army offer?"
+    answer = "The Army offers 110 places for the first cohort of the scheme."
+    assert verify([(answer, [1])], [cohort], question).kept
+
+
+def test_a_year_that_dates_the_thing_asked_about_does_not_bind_the_figure():
+    trusts = passage(1, "Funding to deploy AI for lung cancer has so far been provided to 63 of the 66 trusts.")
+    question = "How many trusts have received funding for the AI lung cancer tools announced in October 2023?"
+    assert verify([("Funding has been provided to 63 of the 66 trusts.", [1])], [trusts], question).kept
+    assert not verify(
+        [("Funding has been provided to 63 of the 66 trusts.", [1])],
+        [trusts],
+        "How many trusts had funding for AI lung cancer tools in 2023?",
+    ).kept
+
+
+def test_a_sentence_of_two_figures_is_checked_clause_by_clause():
+    schools = passage(
+        1,
+        "Taken together, the Government expects the number of private schools that will lose business rates "
+        "charitable relief to be 1,040. Schools for disabled pupils are exempt. Analysis also shows the average "
+        "increase per pupil in 2025-26 is £308.",
+    )
+    question = "How many private schools will lose charitable relief, and what is the average increase per pupil?"
+    answer = (
+        "The government expects 1,040 private schools to lose business rates charitable relief, and the average "
+        "increase per pupil in 2025-26 is £308."
+    )
+    result = verify([(answer, [1])], [schools], question)
+    assert [s.sentence.text for s in result.kept] == [answer]
+
+
+def test_which_dates_asks_about_every_matching_record():
+    assert analyse("On which dates did Edward Timpson answer questions on child protection?").several_records
