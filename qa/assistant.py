@@ -27,7 +27,7 @@ from qa.citations import compose, make_citation, parse_markers
 from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError
-from qa.facts import FactType, facts_of, plain
+from qa.facts import plain
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
@@ -436,8 +436,7 @@ class Assistant:
         kind = analysis.fact_kind if analysis else FactKind.OTHER
         kinds = (analysis.part_kinds or (kind,)) if analysis else (kind,)
         given = frozenset(plain(n) for n in analysis.names) if analysis else frozenset()
-        asked_facts = facts_of(analysis.text) if analysis else []
-        stated = frozenset(f.value for f in asked_facts if f.type is not FactType.NAME)
+        stated = checked.asked.given  # the values the question states are not its answer
         if (
             checked.kept
             and FactKind.OTHER not in kinds

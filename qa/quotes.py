@@ -117,7 +117,7 @@ def replacement(
             return None
         return share
 
-    return _best_quote(evidence, question, score)
+    return _best_quote(evidence, question, asked, score)
 
 
 def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:
@@ -151,25 +151,25 @@ def evidence_sentence(
         share = window.evidence.term_share(question.subject_terms)
         return share if share >= policy.evidence_share and asked.period_ok(window, header) else None
 
-    return _best_quote(evidence, question, score)
+    return _best_quote(evidence, question, asked, score)
 
 
 def _best_quote(
     evidence: Sequence[PassageEvidence],
     question: QuestionAnalysis,
+    asked: Asked,
     score: Callable[[SourceWindow, Evidence], float | None],
 ) -> VerifiedSentence | None:
     """The passage sentence of the asked kind of fact that ``score`` rates highest (None: it does not qualify),
-    quoted and cited; None when no sentence qualifies."""
+    quoted and cited; None when no sentence qualifies. The question's own names and values are not that fact."""
     best: tuple[float, int, SourceSentence] | None = None
     given = frozenset(plain(n) for n in question.names)  # "Which areas were picked as Young Futures Hubs?"
-    stated = frozenset(f.value for f in facts_of(question.text) if f.type is not FactType.NAME)
     for source in evidence:
         for window in source.windows[1:]:
             sentence = window.sentence
             if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
                 continue
-            if not kind_present(question.fact_kind, sentence.quote.text, given, stated):
+            if not kind_present(question.fact_kind, sentence.quote.text, given, asked.given):
                 continue
             share = score(window, source.windows[0].evidence)
             if share is not None and (best is None or share > best[0]):

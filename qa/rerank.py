@@ -36,6 +36,31 @@ _WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
 
 
+def specifics_of(question: str) -> list[tuple[str, ...]]:
+    """What tells one near-identical answer from another: the question's years and other numbers, and the words
+    of each name it gives ("Adoption and Special Guardianship Support Fund", "2015")."""
+    from qa.question import analyse
+
+    analysis = analyse(question)
+    numbers = [(m.group().replace(",", ""),) for m in _NUMBER.finditer(question)]
+    names = [
+        tuple(w for w in _WORD.findall(name.lower()) if len(w) > 2 and w not in ("and", "the", "for"))
+        for name in analysis.names
+        if " " in name or sum(c.isupper() for c in name) < 2  # "DfE", "NRM": abbreviations the vocabulary expands
+    ]
+    return list(dict.fromkeys(s for s in numbers + names if s))
+
+
+def text_words(text: str) -> set[str]:
+    """Lower-case words and numbers of ``text``, thousands separators dropped ("1,040" → "1040")."""
+    return set(_WORD.findall(text.lower().replace(",", "")))
+
+
+def specifics_share(words: set[str], wanted: Sequence[tuple[str, ...]]) -> float:
+    """The share of ``wanted`` specifics that ``words`` hold; a name counts when all its words are there."""
+    return sum(all(w in words for w in s) for s in wanted) / len(wanted) if wanted else 0.0
+
+
 @dataclass(frozen=True)
 class QuestionCues:
     """What of the question a candidate is scored against: its content words, its specifics and what the
@@ -50,16 +75,9 @@ class QuestionCues:
 
     @classmethod
     def of(cls, question: str, understood: Understanding | None = None) -> QuestionCues:
-        from qa.question import analyse, subject_terms
+        from qa.question import subject_terms
 
-        analysis = analyse(question)
-        numbers = [(m.group().replace(",", ""),) for m in _NUMBER.finditer(question)]
-        names = [
-            tuple(w for w in _WORD.findall(name.lower()) if len(w) > 2 and w not in ("and", "the", "for"))
-            for name in analysis.names
-            if " " in name or sum(c.isupper() for c in name) < 2
-        ]
-        specifics = tuple(dict.fromkeys(s for s in numbers + names if s))
+        specifics = tuple(specifics_of(question))
         terms = frozenset(_prefix(w) for w in subject_terms(question))
         if understood is None:
             return cls(terms, specifics)
@@ -82,26 +100,22 @@ def _prefix(word: str) -> str:
     return word[:6]
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower().replace(",", "")))
-
-
 def features(hits: Sequence[Hit], cues: QuestionCues) -> np.ndarray:
     """One row of ``FEATURES`` per hit, in ranked order."""
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     lexical = [h.lexical_score for h in hits if h.lexical_score is not None]
     top_lexical = max(lexical, default=0.0) or 1.0
+
+    def share(held: set[str]) -> float:
+        return len(cues.terms & held) / len(cues.terms) if cues.terms else 0.0
+
     rows = []
     for rank, hit in enumerate(hits, start=1):
         record = hit.record
-        header, text = hit.text[: record.header_chars], hit.text
-        words = _words(text)
+        words = text_words(hit.text)
         stems = {_prefix(w) for w in words}
-        header_stems = {_prefix(w) for w in _words(header)}
-        share = (lambda held: len(cues.terms & held) / len(cues.terms)) if cues.terms else (lambda held: 0.0)
-        specifics = (
-            sum(all(w in words for w in s) for s in cues.specifics) / len(cues.specifics) if cues.specifics else 0.0
-        )
+        header_stems = {_prefix(w) for w in text_words(hit.text[: record.header_chars])}
+        specifics = specifics_share(words, cues.specifics)
         people = " ".join(v or "" for v in (record.asker, record.answerer)).lower()
         date = record.date_num or 0
         rows.append(

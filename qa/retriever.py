@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from index.lexical import ChunkColumns, LexicalIndex
 from index.store import ChunkStore
 from parlqa.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
-from qa.rerank import LearnedReranker, QuestionCues
+from qa.rerank import LearnedReranker, QuestionCues, specifics_of, specifics_share, text_words
 from qa.types import Filters, Hit, Understanding
 from qa.understanding import Lexicon, understand
 
@@ -43,23 +42,6 @@ def reciprocal_rank_fusion(
 
 
 SPECIFIC_WINDOW = 30  # candidates the question's years, numbers and names may reorder
-_SPECIFIC_NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def specifics_of(question: str) -> list[tuple[str, ...]]:
-    """What tells one near-identical answer from another: the question's years and other numbers, and the words
-    of each name it gives ("Adoption and Special Guardianship Support Fund", "2015")."""
-    from qa.question import analyse
-
-    analysis = analyse(question)
-    numbers = [(m.group().replace(",", ""),) for m in _SPECIFIC_NUMBER.finditer(question)]
-    names = [
-        tuple(w for w in _WORD.findall(name.lower()) if len(w) > 2 and w not in ("and", "the", "for"))
-        for name in analysis.names
-        if " " in name or sum(c.isupper() for c in name) < 2  # "DfE", "NRM": abbreviations the vocabulary expands
-    ]
-    return list(dict.fromkeys(s for s in numbers + names if s))
 
 
 def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int = SPECIFIC_WINDOW) -> list[Hit]:
@@ -71,8 +53,7 @@ def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int
     head, tail = ranked[:window], ranked[window:]
     scored = []
     for i, hit in enumerate(head):
-        words = set(_WORD.findall(hit.text.lower().replace(",", "")))
-        share = sum(all(w in words for w in s) for s in wanted) / len(wanted)
+        share = specifics_share(text_words(hit.text), wanted)
         scored.append((hit.score * (1 + weight * share), i, hit))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [h.model_copy(update={"score": s}) for s, _, h in scored] + tail
