@@ -31,7 +31,15 @@ from qa.facts import plain
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
-from qa.refusal import RefusalDecision, RefusalThresholds, decide, kind_present, signals
+from qa.refusal import (
+    RefusalDecision,
+    RefusalThresholds,
+    decide,
+    kind_present,
+    kinds_checked,
+    signals,
+    subject_beside_fact,
+)
 from qa.retriever import HybridRetriever
 from qa.search import DocumentSearch
 from qa.timeline import DEFAULT_LIMIT, build_timeline, entry_hit, summarise, summary_entries
@@ -446,6 +454,13 @@ class Assistant:
             # question in two parts is answered in part by a sentence of either part's kind)
             checked.dropped += [
                 v.sentence.model_copy(update={"note": f"it states no {kind.value}"}) for v in checked.kept
+            ]
+            checked.kept = []
+        if checked.kept and kinds_checked(kinds) and not subject_beside_fact(checked, analysis, kinds, stated):
+            # the figure or date stated is of something else than the subject asked about
+            checked.dropped += [
+                v.sentence.model_copy(update={"note": "no source sentence states it of the question's subject"})
+                for v in checked.kept
             ]
             checked.kept = []
         if not checked.kept and checked.dropped and all(d.note == DECLINED for d in checked.dropped):

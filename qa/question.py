@@ -190,13 +190,15 @@ _MONEY_CUE = re.compile(
     r"|influence|say|data|land|space|food|water|energy|capacity)\b)"
     r"|\bwhat (?:was |is |were )?(?:the |its |their )?(?:annual |total )?"
     r"(?:budget|funding|amount|sum|cost|value|allocation)\b|\bhow (?:large|big)\b[^?]*\b"
-    r"(?:budget|fund|grant|allocation)\b|\bwhat budget\b",
+    r"(?:budget|fund|grant|allocation)\b|\bwhat budget\b"
+    r"|\bwhat (?:was|is|were)\b[^?]{0,60}?(?:'s|’s|\bits|\btheir)\s+(?:annual\s+|total\s+|yearly\s+)?"
+    r"(?:budget|funding|allocation|grant)\b",  # "what was the Foundation's annual funding?"
     re.IGNORECASE,
 )  # asks for an amount; "cost and demand pressures" and "how much notice" do not
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(
     r"^\s*when\b|\bwhen\s+(?:was|were|is|are|did|does|do|will|would|has|have|had|can|could|should|must)\b"
-    r"|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bin what month\b|\bhow long ago\b",
+    r"|\bwhat year\b|\bwhich year\b|\bwhat date\b|\b(?:what|which) month\b|\bhow long ago\b",
     re.I,
 )
 _PERSON_CUE = re.compile(

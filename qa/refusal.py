@@ -24,6 +24,7 @@ from qa.facts import (
 )
 from qa.question import FactKind, QuestionAnalysis
 from qa.types import Hit
+from qa.verify import NATIONAL_NAMES, Verification
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class RefusalDecision:
 _SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
+_MONEY_TEXT = re.compile(r"£\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?", re.IGNORECASE)
+_COUNT_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I)
 _SEASON = re.compile(r"\b(?:spring|summer|autumn|winter)\b", re.IGNORECASE)  # "due this Spring"
 
 
@@ -71,16 +74,15 @@ def kind_present(
     match kind:
         case FactKind.MONEY:
             return bool(money_in(text)) or bool(re.search(r"\b\d[\d,.]*\s?(?:million|billion)\b", text))
-        case FactKind.NUMBER:
-            return bool(numbers_in(re.sub(r"\b(?:19|20)\d{2}\b", " ", text))) or bool(
-                re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", text, re.I)
-            )
+        case FactKind.NUMBER:  # a count, not a year or an amount of money ("how many councils" ≠ "£5 million")
+            counted = _MONEY_TEXT.sub(" ", text)
+            return bool(numbers_in(re.sub(r"\b(?:19|20)\d{2}\b", " ", counted))) or bool(_COUNT_WORD.search(counted))
         case FactKind.DATE:  # "from 25 July", "after 28 days": a date, a day of a month or a span of time
             return bool(
                 years_in(text) or dates_in(text) or day_months_in(text) or _SPAN.search(text) or _SEASON.search(text)
             )
-        case FactKind.PERSON:
-            return bool(person_names_in(text))
+        case FactKind.PERSON:  # "Who was the Chief Social Worker?" is not answered by "the Chief Social Worker"
+            return any(plain(n) not in given for n in person_names_in(text))
         case FactKind.NAME:
             return any(plain(n) not in given for n in names_in(text))
     return True
@@ -148,3 +150,48 @@ def decide(signals: RefusalSignals, thresholds: RefusalThresholds, metadata: boo
         reason = f"no passage sentence states the asked fact about the question's subject ({s.colocation:.2f})"
         return RefusalDecision(True, reason, s)
     return RefusalDecision(False, "", s)
+
+
+# the kinds of fact an answer must state beside the asked subject
+CO_LOCATED_KINDS = frozenset({FactKind.DATE, FactKind.PERSON, FactKind.NUMBER, FactKind.MONEY})
+
+
+def kinds_checked(kinds: tuple[FactKind, ...]) -> bool:
+    """Whether an answer to a question of these kinds must state its fact beside the asked subject."""
+    return any(k in CO_LOCATED_KINDS for k in kinds) and FactKind.OTHER not in kinds
+
+
+def subject_beside_fact(
+    checked: Verification,
+    analysis: QuestionAnalysis,
+    kinds: tuple[FactKind, ...],
+    stated: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether the asked subject and a fact of an asked kind share an evidence sentence: one source sentence that
+    a kept sentence rests on states the kind of fact and names one of the question's names, or follows a sentence
+    that does. "When was the What Works Centre due to open?" is not answered by the
+    Review's report being "due this Spring". True when the question names nothing to look for beyond the
+    records' own fields, or when no kept sentence rests on a source sentence."""
+    given = frozenset(plain(n) for n in analysis.names)
+    by_marker = {e.passage.marker: e for e in checked.evidence}
+    quoted = False
+    for verified in checked.kept:
+        for marker, quotes in verified.quotes.items():
+            source = by_marker.get(marker)
+            if source is None or not quotes:
+                continue
+            record = source.passage.hit.record
+            fields = Evidence(" ".join(v or "" for v in (record.asker, record.answerer, record.department)))
+            names = [n for n in analysis.names if plain(n) not in NATIONAL_NAMES and not fields.has_name(n)]
+            if not names:
+                return True
+            quoted = True
+            for window in source.windows[1:]:
+                if window.sentence not in quotes:
+                    continue
+                if not any(kind_present(k, window.sentence.quote.text, given, stated) for k in kinds):
+                    continue
+                before = [window.before] if window.before is not None else []  # "… for this pilot launched on …"
+                if any(e.has_name(n) for n in names for e in [window.evidence, *before]):
+                    return True
+    return not quoted

@@ -108,6 +108,7 @@ class PassageEvidence:
     passage: Passage
     whole: Evidence
     windows: list[SourceWindow] = field(default_factory=list)
+    question: Evidence | None = None  # the record's own question: the period its answer's figures are for
 
     @classmethod
     def of(cls, passage: Passage) -> PassageEvidence:
@@ -135,7 +136,7 @@ class PassageEvidence:
                 if evidence is not None:
                     evidence.aliases.update(whole.aliases)
                     evidence.record_years = windows[0].evidence.years
-        return cls(passage, whole, windows)
+        return cls(passage, whole, windows, Evidence(asked) if asked else None)
 
 
 @dataclass
@@ -216,11 +217,15 @@ class Asked:
             given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person, months, rounds_in(question)
         )
 
-    def period_ok(self, window: SourceWindow, header: Evidence) -> bool:
+    def period_ok(self, window: SourceWindow, header: Evidence, question: Evidence | None = None) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
-        before), a plain year there or in the record's dates."""
+        before), a plain year there or in the record's dates. A sentence that names no year of its own answers for
+        the one the record's question names ("… in 2025-26?" → "… to be 1,040")."""
         texts = [window.evidence] + ([window.before] if window.before is not None else [])
-        if self.financial_years and not any(self.financial_years & financial_years_in(e.text) for e in texts):
+        stated_fys = {fy for e in texts for fy in financial_years_in(e.text)}
+        from_question = question is not None and bool(self.financial_years & financial_years_in(question.text))
+        undated = not stated_fys and not any(e.years for e in texts)
+        if self.financial_years and not self.financial_years & stated_fys and not (undated and from_question):
             return False
         # "in January 2026" is not the February 2026 asked for; "Round 2" is not round 3
         stated = {m for e in texts for m in months_in(e.text)}
@@ -229,7 +234,9 @@ class Asked:
         numbered = {r for e in texts for r in rounds_in(e.text)}
         if any(label == asked[0] for label, _ in numbered for asked in self.rounds) and not self.rounds & numbered:
             return False
-        return not self.years or any(self.years & e.years for e in [*texts, header])
+        if not self.years or any(self.years & e.years for e in [*texts, header]):
+            return True
+        return question is not None and bool(self.years & question.years) and not any(e.years for e in texts)
 
 
 def check_sentence(
@@ -278,7 +285,7 @@ def check_sentence(
             beside = [
                 w
                 for w in beside
-                if asked.period_ok(w, source.windows[0].evidence)
+                if asked.period_ok(w, source.windows[0].evidence, source.question)
                 and w.states_what(detail)
                 and w.states_what(asked_detail)
                 and (w.sentence is None or TABLE_CELL not in w.sentence.quote.text or w.states_what(table_detail))
