@@ -56,6 +56,12 @@ _SPAN = re.compile(r"\b(?:\d+|a|one|two|three|four|six|twelve)\s+(?:days?|weeks?
 
 
 _MONEY_TEXT = re.compile(r"£\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|thousand)\b)?", re.IGNORECASE)
+_LABEL_NUMBER = re.compile(
+    r"\b(?:type|round|phase|stage|level|year|tier|band|wave|step|part|section|article|schedule|clause|key stage)"
+    r"\s+\d{1,2}\b",
+    re.IGNORECASE,
+)  # "type 2 diabetes", "Key Stage 2": a label, not a count
+_REFERS_BACK = re.compile(r"\s*(?:It|They|This|These|He|She)\b")  # "It is due to open this Spring."
 _COUNT_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)\b", re.I)
 _SEASON = re.compile(r"\b(?:spring|summer|autumn|winter)\b", re.IGNORECASE)  # "due this Spring"
 
@@ -74,8 +80,8 @@ def kind_present(
     match kind:
         case FactKind.MONEY:
             return bool(money_in(text)) or bool(re.search(r"\b\d[\d,.]*\s?(?:million|billion)\b", text))
-        case FactKind.NUMBER:  # a count, not a year or an amount of money ("how many councils" ≠ "£5 million")
-            counted = _MONEY_TEXT.sub(" ", text)
+        case FactKind.NUMBER:  # a count, not a year, an amount of money or a label ("type 2"; "£5 million")
+            counted = _LABEL_NUMBER.sub(" ", _MONEY_TEXT.sub(" ", text))
             return bool(numbers_in(re.sub(r"\b(?:19|20)\d{2}\b", " ", counted))) or bool(_COUNT_WORD.search(counted))
         case FactKind.DATE:  # "from 25 July", "after 28 days": a date, a day of a month or a span of time
             return bool(
@@ -167,14 +173,14 @@ def subject_beside_fact(
     kinds: tuple[FactKind, ...],
     stated: frozenset[str] = frozenset(),
 ) -> bool:
-    """Whether the asked subject and a fact of an asked kind share an evidence sentence: one source sentence that
-    a kept sentence rests on states the kind of fact and names one of the question's names, or follows a sentence
-    that does. "When was the What Works Centre due to open?" is not answered by the
-    Review's report being "due this Spring". True when the question names nothing to look for beyond the
-    records' own fields, or when no kept sentence rests on a source sentence."""
+    """Whether the asked subject and a fact of an asked kind share an evidence sentence: a source sentence that a
+    kept sentence rests on (or an "It …" sentence naming nothing itself that follows it) states the kind of fact
+    and names one of the question's names, or follows a sentence that does. "When was the What Works Centre due to
+    open?" is not answered by the Review's report being "due this Spring". True when the question names nothing
+    beyond the records' own fields, or when no kept sentence rests on a source sentence."""
     given = frozenset(plain(n) for n in analysis.names)
     by_marker = {e.passage.marker: e for e in checked.evidence}
-    quoted = False
+    rests_on_quotes = False
     for verified in checked.kept:
         for marker, quotes in verified.quotes.items():
             source = by_marker.get(marker)
@@ -185,13 +191,18 @@ def subject_beside_fact(
             names = [n for n in analysis.names if plain(n) not in NATIONAL_NAMES and not fields.has_name(n)]
             if not names:
                 return True
-            quoted = True
-            for window in source.windows[1:]:
-                if window.sentence not in quotes:
+            rests_on_quotes = True
+            windows = source.windows[1:]
+            for i, window in enumerate(windows):
+                # a quoted sentence, or one naming nothing itself that follows it ("It is due to open this Spring.")
+                quoted = window.sentence in quotes
+                follows = i and windows[i - 1].sentence in quotes and _REFERS_BACK.match(window.sentence.quote.text)
+                if not quoted and not (follows and not window.own_names):
                     continue
                 if not any(kind_present(k, window.sentence.quote.text, given, stated) for k in kinds):
                     continue
-                before = [window.before] if window.before is not None else []  # "… for this pilot launched on …"
+                # "… for this pilot launched on …" is read with the sentence before it
+                before = [window.before] if window.before is not None and (quoted or not window.own_names) else []
                 if any(e.has_name(n) for n in names for e in [window.evidence, *before]):
                     return True
-    return not quoted
+    return not rests_on_quotes

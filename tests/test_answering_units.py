@@ -653,3 +653,47 @@ def test_a_sentence_of_two_figures_is_checked_clause_by_clause():
 
 def test_which_dates_asks_about_every_matching_record():
     assert analyse("On which dates did Edward Timpson answer questions on child protection?").several_records
+
+
+def test_a_sentence_naming_no_year_answers_for_its_record_questions_period():
+    asked = "To ask the Chancellor, how many private schools will lose charitable rate relief in 2025-26?"
+    body = "The Government expects the number of private schools that will lose charitable relief to be 1,040."
+    question = "How many private schools will lose charitable relief in 2025-26?"
+    answer = [("1,040 private schools will lose charitable relief.", [1])]
+    assert verify(answer, [passage(1, body, title=asked)], question).kept
+    assert not verify(answer, [passage(1, body, title="Private Education: Business Rates")], question).kept
+    dated = "Latest figures in February 2023 show that 1,040 private schools will lose charitable relief."
+    assert not verify(answer, [passage(1, dated, title=asked)], question).kept  # its own year is not the one asked
+
+
+def test_the_asked_subject_and_the_asked_kind_of_fact_share_a_source_sentence():
+    from qa.refusal import subject_beside_fact
+
+    question = "When was the What Works Centre for children's social care due to open?"
+    answer = [("The What Works Centre for children's social care is due to open this Spring.", [1])]
+    elsewhere = passage(
+        1,
+        "The What Works Centre for children's social care will improve practice. Separately, the Review's full "
+        "report is due to be published this Spring.",
+    )
+    checked = verify(answer, [elsewhere], question)
+    assert checked.kept  # every word of it is in the passage …
+    assert not subject_beside_fact(checked, analyse(question), (FactKind.DATE,))  # … but not in one sentence
+    beside = passage(1, "The What Works Centre for children's social care is due to open this Spring.")
+    assert subject_beside_fact(verify(answer, [beside], question), analyse(question), (FactKind.DATE,))
+    follows = passage(1, "We funded the What Works Centre for children's social care. It is due to open this Spring.")
+    assert subject_beside_fact(verify(answer, [follows], question), analyse(question), (FactKind.DATE,))
+
+
+def test_amounts_months_and_counts_are_read_as_their_kinds():
+    assert analyse("What was the Early Intervention Foundation's annual funding from government?").fact_kind is (
+        FactKind.MONEY
+    )
+    assert analyse("In which month was the practitioner guide to be published?").fact_kind is FactKind.DATE
+    assert not kind_present(FactKind.NUMBER, "We are investing nearly £5 million through the £200 million fund.")
+    assert kind_present(FactKind.NUMBER, "The £5 million went to 12 local authorities.")
+    assert not kind_present(FactKind.NUMBER, "The programme supports those at high risk of type 2 diabetes.")
+    given = frozenset(["chief social worker for children and families"])
+    office = "The Chief Social Worker for Children and Families introduced the statement."
+    assert not kind_present(FactKind.PERSON, office, given)  # the question's own office is not who holds it
+    assert kind_present(FactKind.PERSON, "Isabelle Trowler, the Chief Social Worker, introduced it.", given)
