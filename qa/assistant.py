@@ -28,6 +28,7 @@ from qa.condense import History, condense, normalise_history
 from qa.context import Passage, SentenceVectors, build_passages, instant_extract, sources_text
 from qa.errors import EmptyIndexError
 from qa.facts import plain
+from qa.markers import strip_markers
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
@@ -243,7 +244,9 @@ class Assistant:
         vector = self.embeddings.embed_query(understood.dense_query if understood else prepared.standalone)
         prepared.query_vector = vector
         # constraints are read from the question as asked: a follow-up must not borrow the previous one's names
-        prepared.analysis = analyse(prepared.question)
+        # (with its misspellings corrected against the index's terms: "the Wood Reveiw" names the Wood Review)
+        own = understood is not None and prepared.standalone == prepared.question
+        prepared.analysis = analyse(understood.corrected_query if own else prepared.question)
         k = prepared.k or self.settings.k
         if prepared.analysis.several_records:  # "which ministers have answered …": list more records
             k = max(k, SEVERAL_RECORDS_K)
@@ -420,6 +423,9 @@ class Assistant:
         fields = self._metadata_answer(prepared, timings, found)
         if content.refused:
             return fields
+        shown = {_plain_sentence(s.text) for s in content.sentences}
+        if all(_plain_sentence(text) in shown for text in found.sentences):
+            return content  # the model already copied the record's fields, as checked
         return content.model_copy(
             update={
                 "text": f"{content.text.rstrip()}{'' if content.text.rstrip()[-1:] in '.!?' else '.'} {fields.text}",
@@ -516,6 +522,11 @@ class Assistant:
                 checked.kept = [found]
         if policy.backing and checked.kept:
             checked.kept = backing_quotes(checked.kept)
+
+
+def _plain_sentence(text: str) -> str:
+    """A sentence without its markers or closing stop, for telling repeated sentences apart."""
+    return plain(strip_markers(text)).rstrip(" .")
 
 
 def _filters(value: Filters | dict | None) -> Filters | None:

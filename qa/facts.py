@@ -455,6 +455,24 @@ def _short_names() -> dict[str, str]:
     }
 
 
+_PORTFOLIO = re.compile(r"^(?:the\s+)?(?:secretary of state|minister|chancellor)\s+(?:for|of)\s+(?:the\s+)?(.+)$")
+_PORTFOLIO_STOPWORDS = frozenset(["and", "the", "of", "for", "department"])
+
+
+def names_addressee(name: str, addressed_to: str | None) -> bool:
+    """Whether ``name`` is the department of the office a question was put to: "MoD" (the Ministry of Defence)
+    for "the Secretary of State for Defence", "DWP" for "the Secretary of State for Work and Pensions"."""
+    if not addressed_to:
+        return False
+    portfolio = _PORTFOLIO.match(plain(addressed_to))
+    if portfolio is None:
+        return False
+    bare = plain(name).removesuffix("'s")
+    department = words_of(_short_names().get(bare, bare))
+    wanted = [w for w in words_of(portfolio[1]) if w not in _PORTFOLIO_STOPWORDS]
+    return bool(wanted) and all(w in department for w in wanted)
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")

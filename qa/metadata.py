@@ -111,7 +111,8 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
             parts.append(f"was {role} by a member of the {values[party]} party{who}")
     if values[AskedField.ASKER] and AskedField.ASKER in asked:
         asked_on = f" on {values[AskedField.DATE_ASKED]}" if AskedField.DATE_ASKED in asked else ""
-        parts.append(f"was asked by {values[AskedField.ASKER]}{asked_on}")
+        party = values[AskedField.ASKER_PARTY] if AskedField.ASKER_PARTY not in asked else None
+        parts.append(f"was asked by {values[AskedField.ASKER]}{f' ({party})' if party else ''}{asked_on}")
     elif values[AskedField.DATE_ASKED] and AskedField.DATE_ASKED in asked:
         parts.append(f"was asked on {values[AskedField.DATE_ASKED]}")
     answer_bits: list[str] = []

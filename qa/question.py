@@ -173,7 +173,8 @@ _PUT_TO = re.compile(rf"\b{_ADDRESSED}\s+to\s*(?:\?|$)|\bto whom\b", re.IGNORECA
 _DEPARTMENT = re.compile(
     rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ments?\b"
     rf"(?:[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to|handled|dealt|responsible)\b"
-    rf"|\s+(?:was|is)\s+(?:it|that|this)\b)",
+    rf"|\s+(?:was|is)\s+(?:it|that|this)\b)"
+    rf"|\bto (?:which|what) (?:gov[a-z]*ment )?dep[a-z]*ment\b",  # "… asked, and to which department?"
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)s?\b", re.IGNORECASE)
@@ -198,7 +199,8 @@ _MONEY_CUE = re.compile(
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)
 _DATE_CUE = re.compile(
     r"^\s*when\b|\bwhen\s+(?:was|were|is|are|did|does|do|will|would|has|have|had|can|could|should|must)\b"
-    r"|\bwhat year\b|\bwhich year\b|\bwhat date\b|\b(?:what|which) month\b|\bhow long ago\b",
+    r"|\bwhat year\b|\bwhich year\b|\bwhat date\b|\b(?:what|which) month\b|\bhow long ago\b"
+    r"|\b(?:over|for|during) (?:what|which) (?:period|time ?frame|dates)\b",
     re.I,
 )
 _PERSON_CUE = re.compile(

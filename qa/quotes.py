@@ -110,10 +110,12 @@ def replacement(
         if not all(any(e.has_name(n) for e in parts) for n in question.names):
             return None
         share = max(e.term_share(question.subject_terms) for e in parts)
-        if share < policy.replacement_share or not asked.period_ok(window, header):
+        if share < policy.replacement_share or not asked.period_ok(window, header) or not asked.amount_ok(window):
             return None
         # "£100 million in 53 projects" is not "… in targeted support": what the figure is for, nearly all there
-        if len(detail) >= 2 and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
+        # and a date is of what the question asks it of ("published" is not "commissioned")
+        checked = len(detail) >= 2 or (asked.asks_date and bool(detail))
+        if checked and max(e.term_share(detail) for e in parts) < REPLACEMENT_DETAIL_SHARE:
             return None
         return share
 
@@ -149,7 +151,8 @@ def evidence_sentence(
         if not all(window.evidence.has_name(n) for n in question.names):
             return None
         share = window.evidence.term_share(question.subject_terms)
-        return share if share >= policy.evidence_share and asked.period_ok(window, header) else None
+        qualifies = share >= policy.evidence_share and asked.period_ok(window, header) and asked.amount_ok(window)
+        return share if qualifies else None
 
     return _best_quote(evidence, question, asked, score)
 

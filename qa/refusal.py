@@ -15,6 +15,7 @@ from qa.facts import (
     facts_of,
     financial_years_in,
     money_in,
+    names_addressee,
     names_in,
     numbers_in,
     person_names_in,
@@ -162,6 +163,9 @@ def decide(signals: RefusalSignals, thresholds: RefusalThresholds, metadata: boo
 CO_LOCATED_KINDS = frozenset({FactKind.DATE, FactKind.PERSON, FactKind.NUMBER, FactKind.MONEY})
 
 
+MIN_SUBJECT_SHARE = 1 / 3  # of a question's words, for one naming nothing, beside the asked kind of fact
+
+
 def kinds_checked(kinds: tuple[FactKind, ...]) -> bool:
     """Whether an answer to a question of these kinds must state its fact beside the asked subject."""
     return any(k in CO_LOCATED_KINDS for k in kinds) and FactKind.OTHER not in kinds
@@ -188,9 +192,14 @@ def subject_beside_fact(
                 continue
             record = source.passage.hit.record
             fields = Evidence(" ".join(v or "" for v in (record.asker, record.answerer, record.department)))
-            names = [n for n in analysis.names if plain(n) not in NATIONAL_NAMES and not fields.has_name(n)]
-            if not names:
-                return True
+            names = [
+                n
+                for n in analysis.names
+                if plain(n) not in NATIONAL_NAMES
+                and not (fields.has_name(n) or names_addressee(n, record.addressed_to))
+            ]
+            if analysis.names and not names:
+                return True  # it names only the records' own askers, answerers or departments
             rests_on_quotes = True
             windows = source.windows[1:]
             for i, window in enumerate(windows):
@@ -203,6 +212,10 @@ def subject_beside_fact(
                     continue
                 # "… for this pilot launched on …" is read with the sentence before it
                 before = [window.before] if window.before is not None and (quoted or not window.own_names) else []
-                if any(e.has_name(n) for n in names for e in [window.evidence, *before]):
+                parts = [window.evidence, *before]
+                if any(e.has_name(n) for n in names for e in parts):
+                    return True
+                # a question naming nothing ("what year was the doncaster trust set up?") by its own words
+                if not names and max(e.term_share(analysis.subject_terms) for e in parts) >= MIN_SUBJECT_SHARE:
                     return True
     return not rests_on_quotes

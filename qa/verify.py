@@ -13,6 +13,7 @@ from qa.facts import (
     FactType,
     facts_of,
     financial_years_in,
+    names_addressee,
     names_in,
     plain,
     resolve_relative_years,
@@ -23,6 +24,13 @@ from qa.types import AnswerSentence
 
 _ROUND = re.compile(r"\b(round|phase|tranche|wave|cohort|stage|window)\s+(\d{1,2}|one|two|three|four|five|six)\b", re.I)
 _ORDINAL = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|per ?cent\b)", re.IGNORECASE)
+
+
+def _percentages_in(text: str) -> set[str]:
+    return {m[1] for m in _PERCENT.finditer(text)}
 
 
 def rounds_in(text: str) -> frozenset[tuple[str, str]]:
@@ -56,7 +64,7 @@ NAME_DETAIL_SHARE = 1 / 3  # a sentence stating only names must find a third of 
 _FIGURE_VERBS = (
     "government department invest fund funding spend spent provide allocate commit receive give gave make made"
 )
-_FIGURE_HEDGES = "also including include total over nearly around about approximately"
+_FIGURE_HEDGES = "also including include total over nearly around about approximately million billion thousand per cent"
 # the words every figure comes with: they say nothing of what it is for
 FIGURE_STEMS = frozenset(stem(w) for w in f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".split(" "))
 
@@ -87,10 +95,11 @@ class SourceWindow:
             return True
         return self.before is not None and not self.own_names and self.before.term_share(terms) > 0
 
-    def states_what(self, detail: list[str]) -> bool:
+    def states_what(self, detail: list[str], minimum: int = MIN_DETAIL_TERMS) -> bool:
         """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100
-        million in 53 projects" of a programme is not "£100 million in targeted support" of it)."""
-        if len(detail) < MIN_DETAIL_TERMS:
+        million in 53 projects" of a programme is not "£100 million in targeted support" of it); ``minimum``
+        words are needed for the check to apply."""
+        if len(detail) < minimum:
             return True
         parts = [e for e in (self.evidence, self.before) if e is not None]  # the sentence and the one it follows
         held = sum(any(e.has_term(t) for e in parts) for t in detail)
@@ -195,6 +204,7 @@ class Asked:
     asks_person: bool = False  # "Who was the Chief Social Worker …?": the person must be named in the answer's text
     months: frozenset[tuple[int, int]] = frozenset()  # (year, month): "in February 2026"
     rounds: frozenset[tuple[str, str]] = frozenset()  # ("round", "3"): a numbered part of a programme
+    amounts: tuple[Fact, ...] = ()  # "the further £200m", "with 100% take-up": what an answer's figure is of
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -213,9 +223,27 @@ class Asked:
         given = frozenset(f.value for f in facts_of(question))
         asks_person = analysis.fact_kind is FactKind.PERSON and not analysis.is_metadata
         months = frozenset(m for m in analysis.months if str(m[0]) not in dating)
-        return cls(
-            given, frozenset(years), frozenset(fys), stems, asks_date, subject, asks_person, months, rounds_in(question)
+        amounts = tuple(
+            f for f in facts_of(question) if f.type is FactType.MONEY or f.value in _percentages_in(question)
         )
+        return cls(
+            given,
+            frozenset(years),
+            frozenset(fys),
+            stems,
+            asks_date,
+            subject,
+            asks_person,
+            months,
+            rounds_in(question),
+            amounts,
+        )
+
+    def amount_ok(self, window: SourceWindow) -> bool:
+        """A figure asked of a stated amount ("how many projects will the further £200m fund?") must be stated
+        beside that amount, not beside another ("£100 million in 53 projects")."""
+        parts = [e for e in (window.evidence, window.before) if e is not None]
+        return not self.amounts or any(e.has(a) for a in self.amounts for e in parts)
 
     def period_ok(self, window: SourceWindow, header: Evidence, question: Evidence | None = None) -> bool:
         """A figure asked for a period must be stated for it: the financial year in its sentence (or the one
@@ -248,10 +276,12 @@ def check_sentence(
     given = asked.given
     everything = facts_of(text)
     names = [f for f in everything if f.type is FactType.NAME]  # anchors, even those the question gave
+    # every name's words, the answering department's too, are names rather than what a figure is for
+    all_name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
     record = source.passage.hit.record
     answering = Evidence(" ".join(v or "" for v in (record.department, record.answerer)))
     # the answering department is what "the department" and "we" of its answer are: it needs no naming again
-    names = [n for n in names if not answering.has_name(n.text)]
+    names = [n for n in names if not (answering.has_name(n.text) or names_addressee(n.text, record.addressed_to))]
     asked_names = [n for n in names if n.value in given]
     if asked_names:  # "The Taskforce was given £100 million": the figure must be stated about the Taskforce
         names = asked_names
@@ -259,10 +289,10 @@ def check_sentence(
     facts = [f for f in everything if f.value not in given]
     values = [f for f in facts if f.type is not FactType.NAME]
     terms = [t for t in subject_terms(text) if not t.isdigit()]
-    name_stems = {stem(w) for n in names for w in subject_terms(n.text)}
-    detail = [t for t in terms if stem(t) not in name_stems | FIGURE_STEMS]  # what a figure is for: "targeted support"
-    # a table's bare figures mean what its heading and question say: the asked words must be there ("agency nurses")
-    table_detail = [t for t in detail if stem(t) in asked.stems]
+    detail = [t for t in terms if stem(t) not in all_name_stems | FIGURE_STEMS]  # what a figure is for
+    # the asked words of the sentence, whether or not a source uses them: a table's bare figures mean what its
+    # heading and question say ("agency nurses"), and a date is of what the question asks ("commissioned")
+    asked_words = [t for t in detail if stem(t) in asked.stems]
     # only words some source uses can tie a figure to another subject ("the second phase" for "a further £200m")
     detail = [t for t in detail if any(e.has_term(t) for e in context or [source.whole])]
     # of those, the words the question asks the figure to be for ("targeted support"), not framing copied from
@@ -286,15 +316,16 @@ def check_sentence(
                 w
                 for w in beside
                 if asked.period_ok(w, source.windows[0].evidence, source.question)
+                and asked.amount_ok(w)
                 and w.states_what(detail)
                 and w.states_what(asked_detail)
-                and (w.sentence is None or TABLE_CELL not in w.sentence.quote.text or w.states_what(table_detail))
+                and (w.sentence is None or TABLE_CELL not in w.sentence.quote.text or w.states_what(asked_words))
             ]
             # "74 officers for Suffolk Constabulary" needs a passage that names Suffolk, not only the grant the
             # question names after it
             beside = beside if all(_anchored(n, source.whole) for n in specific) else []
         elif dated and asked.asks_date:  # "24 June" of the Taskforce is not when the police plan was published
-            beside = [w for w in beside if w.states_what(asked_detail)]
+            beside = [w for w in beside if w.states_what(asked_words, minimum=1)]  # "published", not "commissioned"
         if not beside:
             missing.append(fact)
             continue

@@ -697,3 +697,77 @@ def test_amounts_months_and_counts_are_read_as_their_kinds():
     office = "The Chief Social Worker for Children and Families introduced the statement."
     assert not kind_present(FactKind.PERSON, office, given)  # the question's own office is not who holds it
     assert kind_present(FactKind.PERSON, "Isabelle Trowler, the Chief Social Worker, introduced it.", given)
+
+
+def test_the_department_a_question_was_put_to_is_the_answering_body():
+    from qa.facts import names_addressee
+
+    assert names_addressee("MoD", "Secretary of State for Defence")
+    assert names_addressee("Home Office", "Secretary of State for the Home Department")
+    assert names_addressee("DWP", "Secretary of State for Work and Pensions")
+    assert not names_addressee("MoD", "Secretary of State for Education")
+    beehive = passage(
+        1,
+        "As part of Project Beehive, the Royal Navy has ordered 20 uncrewed surface vessels under a contract worth "
+        "£12.3 million.",
+        addressed_to="Secretary of State for Defence",  # a record without its department's name
+    )
+    question = "how many uncrewed boats has the MoD ordered under project beehive and what's the contract worth"
+    answer = [("The MoD has ordered 20 uncrewed surface vessels under Project Beehive, worth £12.3 million.", [1])]
+    assert verify(answer, [beehive], question).kept
+
+
+def test_a_figure_asked_of_a_stated_amount_must_be_stated_beside_it():
+    question = "How many projects will the further £200m for the Innovation Programme fund?"
+    answer = [("The further £200m for the Innovation Programme will fund 53 projects.", [2])]
+    checked = verify(answer, [INNOVATION], question)
+    assert not checked.kept
+    analysis = analyse(question)
+    assert replacement(checked.dropped[0], checked.evidence, analysis, QuotePolicy(), checked.asked) is None
+    stated = passage(2, "The further £200m will fund 40 more projects through the Innovation Programme.")
+    beside = [("The further £200m for the Innovation Programme will fund 40 projects.", [2])]
+    assert verify(beside, [stated], question).kept
+
+
+def test_a_date_is_checked_against_what_the_question_asks_it_of():
+    wood = passage(1, "The new arrangements are based on the findings of the Wood Review, published in May 2016.")
+    commissioned = verify(
+        [("The Wood Review was commissioned in May 2016.", [1])], [wood], "When was the Wood Review commissioned?"
+    )
+    assert not commissioned.kept
+    assert (
+        replacement(
+            commissioned.dropped[0],
+            commissioned.evidence,
+            analyse("When was the Wood Review commissioned?"),
+            QuotePolicy(),
+            commissioned.asked,
+        )
+        is None
+    )
+    published = verify(
+        [("The Wood Review was published in May 2016.", [1])], [wood], "When was the Wood Review published?"
+    )
+    assert published.kept
+
+
+def test_a_question_naming_nothing_needs_its_words_beside_the_asked_fact():
+    from qa.refusal import subject_beside_fact
+
+    question = "what year was the doncaster children's services trust set up?"
+    other = passage(1, "The statutory guidance, revised in 2015, is clear about preventative services.")
+    checked = verify([("It was revised in 2015.", [1])], [other], question)
+    assert checked.kept  # its year is in the source …
+    assert not subject_beside_fact(checked, analyse(question), (FactKind.DATE,))  # … but not of the trust
+    trust = passage(1, "The Doncaster Children's Services Trust was set up in 2014.")
+    found = verify([("The trust was set up in 2014.", [1])], [trust], question)
+    assert found.kept and subject_beside_fact(found, analyse(question), (FactKind.DATE,))
+
+
+def test_which_department_and_the_askers_party():
+    question = "When was the question on families' access to support asked, and to which department?"
+    assert AskedField.DEPARTMENT in analyse(question).asked_fields
+    assert analyse("Over what period did the consultation run?").fact_kind is FactKind.DATE
+    record = passage(1, "Some answer.", asker="Dr Rosena Allin-Khan", asker_party="Labour", date_asked="2016-12-13")
+    found = answer_metadata(analyse("Who asked the question on children's protection?"), [record])
+    assert found is not None and "Dr Rosena Allin-Khan (Labour)" in found.text
