@@ -29,7 +29,7 @@ from qa.context import Passage, SentenceVectors, build_passages, instant_extract
 from qa.errors import EmptyIndexError
 from qa.facts import plain
 from qa.markers import strip_markers
-from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata
+from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata, closest_of_group
 from qa.question import FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
 from qa.refusal import (
@@ -389,7 +389,7 @@ class Assistant:
         """Who asked, who answered, when, which department: from the matching record's fields."""
         started = time.perf_counter()
         if found is None and prepared.analysis:
-            found = answer_metadata(prepared.analysis, prepared.passages)
+            found = answer_metadata(prepared.analysis, self._closest_records(prepared.passages, prepared.analysis))
         timings["metadata"] = time.perf_counter() - started
         if found is None:
             reason = "no retrieved record matches the question and holds the asked fields"
@@ -417,7 +417,9 @@ class Assistant:
         answer cites where it cites one; whichever part is found is shown."""
         cited = {c.marker for c in content.citations} if not content.refused else set()
         ordered = sorted(prepared.passages, key=lambda p: p.marker not in cited)
-        found = answer_metadata(prepared.analysis, ordered) if prepared.analysis else None
+        if prepared.analysis is None:
+            return content
+        found = answer_metadata(prepared.analysis, self._closest_records(ordered, prepared.analysis))
         if found is None:
             return content
         fields = self._metadata_answer(prepared, timings, found)
@@ -437,6 +439,17 @@ class Assistant:
                 "question_type": "mixed",
             }
         )
+
+    def _closest_records(self, passages: list[Passage], analysis: QuestionAnalysis) -> list[Passage]:
+        """Each passage of a grouped answer as the record, of those it is filed under, that the question is about."""
+        if not any(p.hit.duplicates for p in passages):
+            return passages
+        table = self.documents.table()
+        out = []
+        for passage in passages:
+            siblings = [h for h in map(table.first_hit, passage.hit.duplicates) if h is not None]
+            out.append(closest_of_group(analysis, passage, siblings) if siblings else passage)
+        return out
 
     def _finish(self, prepared: Prepared, text: str, timings: dict, model: str, question: str | None = None) -> Answer:
         """The verified answer to ``question`` (the one asked, or the content part of a mixed one)."""

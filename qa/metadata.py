@@ -11,6 +11,7 @@ from qa.context import Passage
 from qa.facts import Evidence, record_periods
 from qa.markers import place_markers
 from qa.question import AskedField, QuestionAnalysis
+from qa.types import Hit
 
 _LABELS = {
     AskedField.ASKER: "who asked it",
@@ -153,3 +154,21 @@ def answer_metadata(question: QuestionAnalysis, passages: list[Passage]) -> Meta
         missing=missing,
         sentences=tuple(plain),
     )
+
+
+def closest_of_group(question: QuestionAnalysis, passage: Passage, siblings: list[Hit]) -> Passage:
+    """Of a grouped answer (one text filed under several questions), the record whose own question and title
+    share most of the question's words: each was asked by its member and may be answered on its own date."""
+    if not siblings or not question.subject_terms:
+        return passage
+
+    def share(hit: Hit) -> float:
+        return Evidence(hit.text[: hit.record.header_chars]).term_share(question.subject_terms)
+
+    chosen, best = passage, share(passage.hit)
+    for sibling in siblings:
+        others = [d for d in [passage.hit.doc_id, *passage.hit.duplicates] if d != sibling.doc_id]
+        candidate = replace(passage, hit=sibling.model_copy(update={"score": passage.hit.score, "duplicates": others}))
+        if share(sibling) > best and matches(question, candidate):
+            chosen, best = candidate, share(sibling)
+    return chosen

@@ -27,6 +27,7 @@ from qa.types import (
     FacetCount,
     Facets,
     Filters,
+    Hit,
     RecordFields,
     SearchPage,
     SearchResult,
@@ -158,6 +159,16 @@ class DocumentTable:
         prefix = self.lexical.columns.texts[row][: self.stored(row).header_chars]
         asked = prefix.split("\n", 1)[1] if "\n" in prefix else ""
         return asked.removeprefix("Q: ").removesuffix("A: ").strip() or None
+
+    def first_hit(self, doc_id: str) -> Hit | None:
+        """Document ``doc_id``'s first passage (the one carrying its question) as a retrieval hit."""
+        doc = self.by_id.get(doc_id)
+        if doc is None:
+            return None
+        row = self.rows[doc][0]
+        cols = self.lexical.columns
+        metadata = dict(cols.metadata[row])
+        return Hit(chunk_id=cols.ids[row], doc_id=doc_id, score=0.0, text=cols.texts[row], metadata=metadata)
 
     def record(self, doc: int) -> DocumentRecord:
         """The whole document: the answer put back together from its passages."""

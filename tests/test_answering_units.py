@@ -771,3 +771,37 @@ def test_which_department_and_the_askers_party():
     record = passage(1, "Some answer.", asker="Dr Rosena Allin-Khan", asker_party="Labour", date_asked="2016-12-13")
     found = answer_metadata(analyse("Who asked the question on children's protection?"), [record])
     assert found is not None and "Dr Rosena Allin-Khan (Labour)" in found.text
+
+
+def test_a_grouped_answer_is_given_the_fields_of_the_record_the_question_is_about():
+    from qa.metadata import closest_of_group
+
+    answer = "The retirement of HMS Albion and Bulwark will not impact the operational programme."
+    shown = passage(
+        1,
+        answer,
+        title="To ask the Secretary of State for Defence, what the cost of keeping HMS Albion and HMS Bulwark is.",
+        asker="David Reed",
+        answerer="Luke Pollard",
+        date_answered="2024-12-05",
+    )
+    sibling = passage(
+        1,
+        answer,
+        title="To ask the Secretary of State for Defence, what the impact of retiring HMS Albion and HMS Bulwark "
+        "is on the training and readiness of personnel.",
+        doc_id="d-sibling",
+        asker="David Reed",
+        answerer="Luke Pollard",
+        date_answered="2024-12-13",
+    ).hit
+    shown.hit = shown.hit.model_copy(update={"duplicates": ["d-sibling"]})
+    question = analyse(
+        "Who answered David Reed's question on retiring HMS Albion and its impact on training, and when?"
+    )
+    chosen = closest_of_group(question, shown, [sibling])
+    assert chosen.hit.doc_id == "d-sibling" and chosen.hit.duplicates == ["d1"]
+    found = answer_metadata(question, [chosen])
+    assert found is not None and "13 December 2024" in found.text
+    cost = analyse("Who answered David Reed's question on the cost of keeping HMS Albion and HMS Bulwark?")
+    assert closest_of_group(cost, shown, [sibling]) is shown
