@@ -3,6 +3,7 @@ with its citation and no model tokens, once retrieval has found a record that ma
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from corpus.dates import long_date
@@ -21,7 +22,12 @@ _LABELS = {
     AskedField.DEPARTMENT: "which department answered it",
     AskedField.ASKER_PARTY: "the asking member's party",
     AskedField.ANSWERER_PARTY: "the answering minister's party",
+    AskedField.ADDRESSEE: "whom it was put to",
 }
+_TO_ASK = re.compile(
+    r"^\s*(?:Q:\s*)?To ask (?:the )?(?:((?:Her|His) Majesty's Government)\b|([^,\n]{4,90}?),)",
+    re.IGNORECASE | re.MULTILINE,
+)  # "To ask the Secretary of State for Education, …": the office a question was put to
 
 
 _DATE_OF = {AskedField.ANSWERER: AskedField.DATE_ANSWERED, AskedField.ASKER: AskedField.DATE_ASKED}
@@ -96,7 +102,15 @@ def _values(passage: Passage) -> dict[AskedField, str | None]:
         AskedField.DATE_ASKED: long_date(record.date_asked) or None,
         AskedField.ASKER_PARTY: record.asker_party,
         AskedField.ANSWERER_PARTY: record.answerer_party,
+        AskedField.ADDRESSEE: record.addressed_to or _addressee_of(passage),
     }
+
+
+def _addressee_of(passage: Passage) -> str | None:
+    """The office a question was put to, read from its own wording ("To ask the Secretary of State for Education,
+    …"), for a record that does not hold it as a field."""
+    found = _TO_ASK.search(passage.hit.text[: passage.hit.record.header_chars])
+    return (found[1] or found[2]).strip() if found else None
 
 
 def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[AskedField, str | None]) -> str:
@@ -110,6 +124,9 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
         if party in asked and values[party]:
             who = f" ({values[person]})" if values[person] else ""
             parts.append(f"was {role} by a member of the {values[party]} party{who}")
+    if AskedField.ADDRESSEE in asked and values[AskedField.ADDRESSEE]:
+        office = str(values[AskedField.ADDRESSEE])
+        parts.append(f"was put to {office if office.lower().startswith(('the ', 'her ', 'his ')) else 'the ' + office}")
     if values[AskedField.ASKER] and AskedField.ASKER in asked:
         asked_on = f" on {values[AskedField.DATE_ASKED]}" if AskedField.DATE_ASKED in asked else ""
         party = values[AskedField.ASKER_PARTY] if AskedField.ASKER_PARTY not in asked else None

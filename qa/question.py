@@ -130,6 +130,7 @@ class AskedField(StrEnum):
     DEPARTMENT = "department"
     ASKER_PARTY = "asker_party"
     ANSWERER_PARTY = "answerer_party"
+    ADDRESSEE = "addressed_to"  # the office the question was put to ("the Secretary of State for Education")
 
 
 class FactKind(StrEnum):
@@ -170,6 +171,12 @@ _ASKER = re.compile(
 )
 _REPLIED_TO = re.compile(rf"\bwho(?:m)? did\b[^?.]*?\b{_ANSWER_VERB}\s+to\b", re.IGNORECASE)  # the asker
 _PUT_TO = re.compile(rf"\b{_ADDRESSED}\s+to\s*(?:\?|$)|\bto whom\b", re.IGNORECASE)  # the answerer
+_OFFICE_ASKED = r"(?:secretary of state|minister|department|office|government)"
+_ADDRESSEE = re.compile(
+    rf"\b{_ADDRESSED}\s+to\s+(?:which|what|whom)\b|\bto (?:which|what) {_OFFICE_ASKED}\b[^?]*?\b{_ADDRESSED}\b"
+    rf"|\b(?:which|what) {_OFFICE_ASKED}\b[^?]*?\b{_ADDRESSED}\s+to\b",
+    re.IGNORECASE,
+)  # "put to which Secretary of State?", "to which minister was it directed?": the office, and who answered
 _DEPARTMENT = re.compile(
     rf"\b(?:which|what|wich) (?:gov[a-z]*ment )?dep[a-z]*ments?\b"
     rf"(?:[^?.]*?\b(?:{_ANSWER_VERB}|{_ASK_VERB}|addressed|directed|to|handled|dealt|responsible)\b"
@@ -293,8 +300,11 @@ def _fields_asked(question: str) -> tuple[AskedField, ...]:
         return (AskedField.ASKER,)
     if _ANSWERER.search(question):
         found.append(AskedField.ANSWERER)
-    if _PUT_TO.search(question):  # "who was the question on adoption put to?"
-        return (*found, *((AskedField.DATE_ANSWERED,) if _WHEN.search(question) else ()))
+    if _PUT_TO.search(question) or _ADDRESSEE.search(question):  # "who was the question on adoption put to?"
+        put_to = [AskedField.ADDRESSEE, *(f for f in found if f is not AskedField.ANSWERER), AskedField.ANSWERER]
+        if _DEPARTMENT.search(question):  # "which department was it put to?"
+            put_to.append(AskedField.DEPARTMENT)
+        return (*put_to, *((AskedField.DATE_ANSWERED,) if _WHEN.search(question) else ()))
     ask_first = re.search(rf"\bwho\b\W+(?:\w+\W+){{0,2}}?{_ASK_VERB}\b", question, re.IGNORECASE)
     if ask_first:  # "Who put the question … that Edward Timpson answered?" asks for the asker
         found = [f for f in found if f is not AskedField.ANSWERER]

@@ -364,8 +364,8 @@ def test_a_mixed_question_separates_content_from_the_records_fields():
 @pytest.mark.parametrize(
     ("question", "fields"),
     [
-        ("Who was the question on adoption put to?", (AskedField.ANSWERER,)),
-        ("To whom was the question on SEND addressed?", (AskedField.ANSWERER,)),
+        ("Who was the question on adoption put to?", (AskedField.ADDRESSEE, AskedField.ANSWERER)),
+        ("To whom was the question on SEND addressed?", (AskedField.ADDRESSEE, AskedField.ANSWERER)),
         ("Who did the minister reply to about school meals?", (AskedField.ASKER,)),
         ("Who put the question on adoption to the minister?", (AskedField.ASKER,)),
         ("Which department handled the question on care leavers?", (AskedField.DEPARTMENT,)),
@@ -805,3 +805,28 @@ def test_a_grouped_answer_is_given_the_fields_of_the_record_the_question_is_abou
     assert found is not None and "13 December 2024" in found.text
     cost = analyse("Who answered David Reed's question on the cost of keeping HMS Albion and HMS Bulwark?")
     assert closest_of_group(cost, shown, [sibling]) is shown
+
+
+def test_whom_a_question_was_put_to_comes_from_its_wording():
+    question = analyse("The 2015 question on offences against children was put to which Secretary of State?")
+    assert question.asked_fields[:2] == (AskedField.ADDRESSEE, AskedField.ANSWERER)
+    assert AskedField.DEPARTMENT in analyse("Which department was the question on adoption put to?").asked_fields
+    record = passage(
+        1,
+        "We are taking a robust approach.",
+        title="Offences against Children\nQ: To ask the Secretary of State for Education, what steps she is taking.",
+        answerer="Edward Timpson",
+        date_answered="2015-07-14",
+    )
+    found = answer_metadata(question, [record])
+    assert found is not None
+    assert "was put to the Secretary of State for Education" in found.text and "Edward Timpson" in found.text
+    stored = passage(
+        1,
+        "Weeton Barracks has been occupied since 2024.",
+        title="Weeton Barracks",
+        answerer="Luke Pollard",
+        addressed_to="Secretary of State for Defence",
+    )
+    found = answer_metadata(analyse("Who was the question on Weeton Barracks put to?"), [stored])
+    assert found is not None and "the Secretary of State for Defence" in found.text
