@@ -462,7 +462,7 @@ class Assistant:
         analysis = analyse(question) if question else prepared.analysis
         kind = analysis.fact_kind if analysis else FactKind.OTHER
         kinds = (analysis.part_kinds or (kind,)) if analysis else (kind,)
-        given = frozenset(plain(n) for n in analysis.names) if analysis else frozenset()
+        given = analysis.given_names if analysis else frozenset()
         stated = checked.asked.given  # the values the question states are not its answer
         if (
             checked.kept

@@ -184,8 +184,11 @@ def closest_of_group(question: QuestionAnalysis, passage: Passage, siblings: lis
 
     chosen, best = passage, share(passage.hit)
     for sibling in siblings:
+        score = share(sibling)
+        if score <= best:
+            continue
         others = [d for d in [passage.hit.doc_id, *passage.hit.duplicates] if d != sibling.doc_id]
         candidate = replace(passage, hit=sibling.model_copy(update={"score": passage.hit.score, "duplicates": others}))
-        if share(sibling) > best and matches(question, candidate):
-            chosen, best = candidate, share(sibling)
+        if matches(question, candidate):
+            chosen, best = candidate, score
     return chosen

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from qa.facts import MONTHS, financial_years_in, years_in
+from qa.facts import MONTHS, financial_years_in, plain, years_in
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 GENERIC_WORDS = frozenset(
@@ -241,6 +241,11 @@ class QuestionAnalysis:
     several_records: bool = False  # "which ministers have answered …": every matching record, not the best one
     content_question: str | None = None  # "How much …, and who answered it?": the part the model must answer
     part_kinds: tuple[FactKind, ...] = ()  # "Which body runs it, and when will it open?": each part's kind of fact
+
+    @property
+    def given_names(self) -> frozenset[str]:
+        """The question's names in plain lower case: what an answer of a name or person must not merely repeat."""
+        return frozenset(plain(n) for n in self.names)
 
     @property
     def is_metadata(self) -> bool:

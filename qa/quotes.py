@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.context import SourceSentence
-from qa.facts import Evidence, FactType, facts_of, plain, stem, words_of
+from qa.facts import Evidence, FactType, facts_of, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
@@ -166,7 +166,7 @@ def _best_quote(
     """The passage sentence of the asked kind of fact that ``score`` rates highest (None: it does not qualify),
     quoted and cited; None when no sentence qualifies. The question's own names and values are not that fact."""
     best: tuple[float, int, SourceSentence] | None = None
-    given = frozenset(plain(n) for n in question.names)  # "Which areas were picked as Young Futures Hubs?"
+    given = question.given_names  # "Which areas were picked as Young Futures Hubs?"
     for source in evidence:
         for window in source.windows[1:]:
             sentence = window.sentence

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.records import RecordMeta
 from qa.facts import (
     Evidence,
     FactType,
@@ -95,6 +96,11 @@ def kind_present(
     return True
 
 
+def _record_fields(record: RecordMeta) -> str:
+    """The record's own names: who asked, who answered and the answering department."""
+    return " ".join(v or "" for v in (record.asker, record.answerer, record.department))
+
+
 def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) -> bool:
     years: set[int] = set()
     months: set[str] = set()
@@ -117,7 +123,7 @@ def _dates_found(question: QuestionAnalysis, hits: list[Hit], texts: list[str]) 
 def signals(question: QuestionAnalysis, hits: list[Hit], best_similarity: float | None) -> RefusalSignals:
     """The decision's inputs for ``question`` over the retrieved ``hits``."""
     texts = [h.text for h in hits]
-    fields = [" ".join(v or "" for v in (h.record.asker, h.record.answerer, h.record.department)) for h in hits]
+    fields = [_record_fields(h.record) for h in hits]
     whole = Evidence("\n".join([*texts, *fields]))
     coverage = None
     if question.names:
@@ -182,7 +188,7 @@ def subject_beside_fact(
     and names one of the question's names, or follows a sentence that does. "When was the What Works Centre due to
     open?" is not answered by the Review's report being "due this Spring". True when the question names nothing
     beyond the records' own fields, or when no kept sentence rests on a source sentence."""
-    given = frozenset(plain(n) for n in analysis.names)
+    given = analysis.given_names
     by_marker = {e.passage.marker: e for e in checked.evidence}
     rests_on_quotes = False
     for verified in checked.kept:
@@ -191,7 +197,7 @@ def subject_beside_fact(
             if source is None or not quotes:
                 continue
             record = source.passage.hit.record
-            fields = Evidence(" ".join(v or "" for v in (record.asker, record.answerer, record.department)))
+            fields = Evidence(_record_fields(record))
             names = [
                 n
                 for n in analysis.names
