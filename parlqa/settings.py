@@ -123,6 +123,18 @@ class AnswerSettings(BaseModel):
         "passages, the sentences most likely to answer when they are longer. 2,000 against 800 lifted key facts "
         "from 0.63 to 0.74 on the eval's fit half, for about 3 s more to the first token on 2 cores.",
     )
+    whole_answer_chars: int = Field(
+        6000,
+        ge=0,
+        description="A retrieved document whose whole answer is at most this long gives all its sentences to choose "
+        "the context from (a longer one its passage and those either side), so that a fact in the next passage is "
+        "not missed; 0 keeps the retrieved passages only.",
+    )
+    answer_form_hints: bool = Field(
+        True,
+        description="Tell the model to name every item or reason the sources give when the question asks for a list "
+        "or for reasons (a small model otherwise often stops at the first).",
+    )
     quote_backing: bool = Field(
         True,
         description="Follow a checked answer sentence with its source's sentence, quoted, where that sentence holds a "

@@ -42,7 +42,7 @@ from qa.refusal import (
     subject_beside_fact,
 )
 from qa.retriever import HybridRetriever
-from qa.search import DocumentSearch
+from qa.search import DocumentSearch, widen_hits
 from qa.timeline import DEFAULT_LIMIT, build_timeline, entry_hit, summarise, summary_entries
 from qa.types import (
     Answer,
@@ -262,6 +262,8 @@ class Assistant:
         if prepared.hits and len(dense) < len(prepared.hits):
             dense = self._similarities(vector, prepared.hits)
         prepared.best_similarity = max(dense, default=None)
+        if self.settings.whole_answer_chars and prepared.hits:
+            prepared.hits = widen_hits(self.documents.table(), prepared.hits, self.settings.whole_answer_chars)
         prepared.timings["retrieve"] = time.perf_counter() - started
         return prepared
 
@@ -335,7 +337,8 @@ class Assistant:
         chain = ANSWER_TEMPLATE | self.chat_model(model_name) | StrOutputParser()
         raw = []
         generation_started = time.perf_counter()
-        for token in chain.stream({"sources": prepared.sources, "question": question or prepared.question}):
+        asked = _with_form_hint(question or prepared.question, analysis, self.settings.answer_form_hints)
+        for token in chain.stream({"sources": prepared.sources, "question": asked}):
             if not raw:
                 timings["first_token"] = time.perf_counter() - started
             raw.append(token)
@@ -535,6 +538,12 @@ class Assistant:
                 checked.kept = [found]
         if policy.backing and checked.kept:
             checked.kept = backing_quotes(checked.kept)
+
+
+def _with_form_hint(question: str, analysis: QuestionAnalysis | None, enabled: bool) -> str:
+    """The question as the model reads it: followed by "Name every one …" when it asks for a list or reasons."""
+    hint = prompts.ANSWER_FORM_HINTS.get(analysis.form.value) if enabled and analysis is not None else None
+    return f"{question} ({hint})" if hint else question
 
 
 def _plain_sentence(text: str) -> str:

@@ -200,9 +200,23 @@ def months_in(text: str) -> set[str]:
     return found | {d[:7] for d in dates_in(text)}
 
 
+_SHORT_FINANCIAL_YEAR = re.compile(
+    r"\b(?:FY|financial year)\s?(\d{2})\s?[-/–]\s?(\d{2})\b", re.IGNORECASE
+)  # "FY 23/24"
+
+
+def _short_financial_years(text: str) -> list[tuple[int, int]]:
+    """(start, end) years of financial years written with two digits each: "FY 23/24" → (2023, 2024)."""
+    return [
+        (2000 + int(m[1]), 2000 + int(m[2]))
+        for m in _SHORT_FINANCIAL_YEAR.finditer(text)
+        if (int(m[1]) + 1) % 100 == int(m[2])
+    ]
+
+
 def years_in(text: str) -> list[int]:
-    """Years (1900–2099) named in ``text``, financial years like '2024-25' giving both."""
-    years: list[int] = []
+    """Years (1900–2099) named in ``text``, financial years like '2024-25' or 'FY 24/25' giving both."""
+    years: list[int] = [y for pair in _short_financial_years(text) for y in pair]
     for m in _YEAR.finditer(text):
         years.append(int(m[1]))
         if m[2]:
@@ -256,9 +270,9 @@ _APRIL_TO_MARCH = re.compile(
 
 
 def financial_years_in(text: str) -> set[str]:
-    """Financial or academic years as 'YYYY-YY' ('2023/24', '2023-2024', '2023 to 2024', '1 April 2023 to 31
-    March 2024', 'the year ending March 2024' → '2023-24')."""
-    out = set()
+    """Financial or academic years as 'YYYY-YY' ('2023/24', '2023-2024', '2023 to 2024', 'FY 23/24', '1 April
+    2023 to 31 March 2024', 'the year ending March 2024' → '2023-24')."""
+    out = {f"{start}-{end % 100:02d}" for start, end in _short_financial_years(text)}
     for m in _FINANCIAL_YEAR.finditer(text):
         if (int(m[1]) + 1) % 100 == int(m[2]):
             out.add(f"{m[1]}-{m[2]}")

@@ -30,6 +30,12 @@ _TO_ASK = re.compile(
 )  # "To ask the Secretary of State for Education, …": the office a question was put to
 
 
+_OFFICE = (
+    r"(?:Secretary of State|Parliamentary Under[- ]Secretary of State|Minister|Chancellor|Attorney General"
+    r"|Solicitor General|Leader of the House)(?: (?:for|of|to|without)\b[^().;:\n]{1,80}?)?"
+)  # "the Secretary of State for Children, Schools and Families"
+
+
 _DATE_OF = {AskedField.ANSWERER: AskedField.DATE_ANSWERED, AskedField.ASKER: AskedField.DATE_ASKED}
 SEVERAL_RECORDS_SHOWN = 6  # "which ministers have answered …": the best-ranked matching records listed, one each
 
@@ -113,6 +119,16 @@ def _addressee_of(passage: Passage) -> str | None:
     return (found[1] or found[2]).strip() if found else None
 
 
+def office_of(name: str, text: str) -> str | None:
+    """The office ``text`` gives ``name`` ("the Secretary of State for Children, Schools and Families (Ed Balls)",
+    "Ed Balls, Secretary of State for …,"), or None when it gives none."""
+    who = re.escape(name)
+    found = re.search(rf"\bthe ({_OFFICE})\s*\((?:the )?(?:Rt\.? Hon\.? )?{who}(?: MP)?\)", text) or re.search(
+        rf"\b{who}(?: MP)?,\s+(?:the )?({_OFFICE})(?=[,.;)])", text
+    )
+    return found[1].strip() if found else None
+
+
 def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[AskedField, str | None]) -> str:
     statement = passage.hit.record.kind == DocumentKind.WRITTEN_STATEMENT
     subject = "The statement" if statement else "The question"
@@ -135,7 +151,8 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
         parts.append(f"was asked on {values[AskedField.DATE_ASKED]}")
     answer_bits: list[str] = []
     if AskedField.ANSWERER in asked and values[AskedField.ANSWERER]:
-        answer_bits.append(f"by {values[AskedField.ANSWERER]}")
+        office = office_of(str(values[AskedField.ANSWERER]), passage.hit.text)  # as the record's own text gives it
+        answer_bits.append(f"by {values[AskedField.ANSWERER]}{f' ({office})' if office else ''}")
     if AskedField.DEPARTMENT in asked and values[AskedField.DEPARTMENT]:
         answer_bits.append(f"for the {values[AskedField.DEPARTMENT]}".replace("the the ", "the "))
     if AskedField.DATE_ANSWERED in asked and values[AskedField.DATE_ANSWERED]:

@@ -30,6 +30,11 @@ ANSWER_USER_PROMPT = """Sources:
 Question: {question}
 Answer:"""
 
+ANSWER_FORM_HINTS = {
+    "list": "Name every one that the sources give.",
+    "reasons": "Give every reason that the sources give.",
+}  # added after a question asking for a list or for reasons, so that a small model does not stop at the first
+
 SOURCE_LINE = "[{marker}] {label}: {text}"
 
 CONDENSE_SYSTEM_PROMPT = """Rewrite the user's last question so that it can be understood without the conversation.

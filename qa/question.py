@@ -133,6 +133,35 @@ class AskedField(StrEnum):
     ADDRESSEE = "addressed_to"  # the office the question was put to ("the Secretary of State for Education")
 
 
+class AnswerForm(StrEnum):
+    """What shape a full answer has: one fact, every item of a list, or every reason given."""
+
+    FACT = "fact"
+    LIST = "list"
+    REASONS = "reasons"
+
+
+_REASONS = re.compile(
+    r"^\s*(?:why\b|for what reasons?\b|how (?:is|are|does|do|will|would) (?:the )?(?:government|department|ministry)\b"
+    r"|what (?:is|are|was|were) the (?:reasons?|purposes?|aims?|rationale)\b)",
+    re.IGNORECASE,
+)  # "why …", "how is the government tackling …"
+_LIST = re.compile(
+    r"\b(?:which|what|wich|who are|who were)\s+(?:\w+\s+){0,3}?(?!(?:is|was|has|does)\b)\w{3,}(?<!ss)(?<!us)(?<!is)"
+    r"(?<!work)s\b(?!\s+(?:is|was|has|does)\b)|\b(?:list|name) (?:the|all|every)\b|\ball the\b|\beach of\b",
+    re.IGNORECASE,
+)  # "which NI ports have …", "what new evidence centres …", "who are the 3 partners", "list the …"
+
+
+def answer_form(question: str) -> AnswerForm:
+    """Whether ``question`` asks for reasons ("why …", "how does …"), for a list ("which ports …") or one fact."""
+    if _REASONS.search(question):
+        return AnswerForm.REASONS
+    if _LIST.search(question):
+        return AnswerForm.LIST
+    return AnswerForm.FACT
+
+
 class FactKind(StrEnum):
     """The kind of fact a content question asks for, used to look for it beside the question's subject."""
 
@@ -241,6 +270,7 @@ class QuestionAnalysis:
     several_records: bool = False  # "which ministers have answered …": every matching record, not the best one
     content_question: str | None = None  # "How much …, and who answered it?": the part the model must answer
     part_kinds: tuple[FactKind, ...] = ()  # "Which body runs it, and when will it open?": each part's kind of fact
+    form: AnswerForm = AnswerForm.FACT  # one fact, a list, or reasons: what a complete answer gives
 
     @property
     def given_names(self) -> frozenset[str]:
@@ -436,6 +466,7 @@ def analyse(question: str) -> QuestionAnalysis:
         content_question=content,
         fact_kind=_fact_kind(text),
         part_kinds=tuple(dict.fromkeys(_fact_kind(c) for c in _CLAUSE_BREAK.split(text))),
+        form=answer_form(text),
         names=_names(text),
         subject_terms=subject_terms(text),
         years=tuple(dict.fromkeys(y for y in years_in(text) if y not in ends)),

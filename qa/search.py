@@ -170,18 +170,46 @@ class DocumentTable:
         metadata = dict(cols.metadata[row])
         return Hit(chunk_id=cols.ids[row], doc_id=doc_id, score=0.0, text=cols.texts[row], metadata=metadata)
 
-    def record(self, doc: int) -> DocumentRecord:
-        """The whole document: the answer put back together from its passages."""
+    def _stitched(self, rows: list[int]) -> tuple[int, str]:
+        """Where the passages ``rows`` (consecutive, in reading order) begin in the answer text, and their text put
+        back together (overlaps once)."""
         cols = self.lexical.columns
+        first = self.stored(rows[0]).body_start
         answer = ""
-        for row in self.rows[doc]:
+        for row in rows:
             stored = self.stored(row)
-            start = stored.body_start
+            start = stored.body_start - first
             body = cols.texts[row][stored.header_chars :]
             if start > len(answer):
                 gap = start - len(answer)
                 answer += "\n" * gap if gap >= 2 else " "
             answer = answer[:start] + body if start < len(answer) else answer + body
+        return first, answer
+
+    def widened(self, hit: Hit, max_chars: int) -> Hit:
+        """``hit`` as its whole answer when that is at most ``max_chars`` long, else as its passage with the
+        passages either side: the sentences around the one retrieved, for the model and the checks."""
+        doc = self.by_id.get(hit.doc_id)
+        row = self.lexical.columns.row_of(hit.chunk_id)
+        if doc is None or row is None or len(self.rows[doc]) == 1:
+            return hit
+        rows = self.rows[doc]
+        start, body = self._stitched(rows)
+        if len(body) > max_chars:
+            at = rows.index(row)
+            rows = rows[max(0, at - 1) : at + 2]
+            start, body = self._stitched(rows)
+        if len(rows) == 1:
+            return hit
+        first = self.stored(rows[0])
+        header = self.lexical.columns.texts[rows[0]][: first.header_chars]
+        metadata = {**self.lexical.columns.metadata[rows[0]], "body_start": start, "header_chars": len(header)}
+        chunk_id = f"{self.lexical.columns.ids[rows[0]]}+{len(rows)}"
+        return hit.model_copy(update={"chunk_id": chunk_id, "text": header + body, "metadata": metadata})
+
+    def record(self, doc: int) -> DocumentRecord:
+        """The whole document: the answer put back together from its passages."""
+        _, answer = self._stitched(self.rows[doc])
         fields = self.fields(doc)
         return DocumentRecord(
             **RecordFields.fields_of_record(fields),
@@ -189,6 +217,19 @@ class DocumentTable:
             answer=answer,
             source=fields.source,
         )
+
+
+def widen_hits(table: DocumentTable, hits: list[Hit], max_chars: int) -> list[Hit]:
+    """Each retrieved document once, in rank order, as its whole answer (or its passage with those either side):
+    a second passage of a document already listed joins the first."""
+    out: list[Hit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.doc_id in seen:
+            continue
+        seen.add(hit.doc_id)
+        out.append(table.widened(hit, max_chars))
+    return out
 
 
 @dataclass

@@ -110,6 +110,21 @@ class SourceWindow:
         return self.sentence is not None and bool(names_in(self.sentence.quote.text))
 
 
+_REFERS_BACK = re.compile(r"\s*(?:It|Its|This|These|That|They|Their|He|She)\b")
+REFERENCE_CHAIN = 2  # sentences read back past one that refers back itself ("It …" after "This is …")
+
+
+def _sentence_before(texts: list[str], i: int) -> str:
+    """The sentence before ``texts[i]``, with those before it while it only refers back naming nothing: "We publish
+    Working Together today. This is the statutory guidance. It takes account of a consultation …"."""
+    j = i - 1
+    text = texts[j]
+    while j > 0 and i - j <= REFERENCE_CHAIN and _REFERS_BACK.match(texts[j]) and not names_in(texts[j]):
+        j -= 1
+        text = f"{texts[j]} {text}"
+    return text
+
+
 @dataclass
 class PassageEvidence:
     """A passage's sentences (and its metadata header) as normalised evidence."""
@@ -131,7 +146,7 @@ class PassageEvidence:
         head: str | None = None  # a table's first row ("| 2022/23 | 2023/24 | 2024/25"): what its columns are
         for i, sentence in enumerate(passage.sentences):
             row = TABLE_CELL in texts[i]
-            before = Evidence(intro) if intro else (Evidence(texts[i - 1]) if i else None)
+            before = Evidence(intro) if intro else (Evidence(_sentence_before(texts, i)) if i else None)
             if row and head is not None:  # "James Paget … | £360,455 | £181,287 | £154,043" of its table
                 before = Evidence(" ".join(t for t in (intro, head, asked) if t))
             head = (head or texts[i]) if row else None

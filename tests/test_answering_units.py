@@ -164,6 +164,21 @@ def test_metadata_answer_comes_from_the_record():
     assert "Edward Timpson" in found.text and "21 December 2016" in found.text and "[1]" in found.text
 
 
+def test_metadata_answer_gives_the_office_the_record_states():
+    statement = passage(
+        3,
+        "My right honourable friend the Secretary of State for Children, Schools and Families (Ed Balls) has made "
+        "the following Written Ministerial Statement. We are publishing the response to Lord Laming today.",
+        title="Lord Laming: One Year On",
+        answerer="Ed Balls",
+        date_answered="2010-03-16",
+    )
+    found = answer_metadata(analyse("Who made the statement on the response to Lord Laming: One Year On?"), [statement])
+    assert found is not None and "Ed Balls (Secretary of State for Children, Schools and Families)" in found.text
+    plain = answer_metadata(analyse("Which minister replied to the December 2016 question?"), [EIF])
+    assert plain is not None and "Edward Timpson on" in plain.text  # the record's text gives him no office
+
+
 def test_metadata_answer_refuses_a_record_from_another_month():
     assert answer_metadata(analyse("Who answered the March 2019 question on early help?"), [EIF]) is None
 
@@ -397,6 +412,8 @@ def test_financial_years_spelt_out_and_spans_of_time():
 
     assert financial_years_in("In the period 1 April 2022 to 31 March 2023, 294 separations") == {"2022-23"}
     assert financial_years_in("in the year ending March 2024") == {"2023-24"}
+    assert financial_years_in("total spend was £2,988,971.49 in FY 23/24") == {"2023-24"}
+    assert financial_years_in("scored 23/24 in the test") == set()
     assert financial_years_in("from April 2022 to March 2024") == set()
     assert kind_present(FactKind.DATE, "The duties will be fully in force from 25 July.")
     assert kind_present(FactKind.DATE, "They may leave after 28 days, giving 14 days' notice.")
@@ -830,3 +847,44 @@ def test_whom_a_question_was_put_to_comes_from_its_wording():
     )
     found = answer_metadata(analyse("Who was the question on Weeton Barracks put to?"), [stored])
     assert found is not None and "the Secretary of State for Defence" in found.text
+
+
+def test_questions_asking_for_lists_or_reasons_tell_the_model_to_give_them_all():
+    from qa.assistant import _with_form_hint
+    from qa.question import AnswerForm
+
+    assert analyse("which NI ports have the windsor framework SPS inspection facilities?").form is AnswerForm.LIST
+    assert analyse("What new evidence centres did the govt say it was setting up?").form is AnswerForm.LIST
+    assert analyse("why was the Local Social Work Improvement Fund brought in?").form is AnswerForm.REASONS
+    assert analyse("How is the government tackling failure in children's services?").form is AnswerForm.REASONS
+    for one in (
+        "When was the Early Intervention Foundation set up?",
+        "who is the director of the what works centre?",
+        "How did the investment change between 2015 and 2016?",
+        "How much was spent in 2023/24?",
+    ):
+        assert analyse(one).form is AnswerForm.FACT, one
+    question = "why was the fund brought in?"
+    assert _with_form_hint(question, analyse(question), True).endswith("(Give every reason that the sources give.)")
+    assert _with_form_hint(question, analyse(question), False) == question
+
+
+def test_a_sentence_referring_back_is_read_with_the_sentences_it_refers_to():
+    statement = passage(
+        4,
+        "We are also publishing today a revised version of Working Together to Safeguard Children. This is the "
+        "statutory guidance used by all those who work with children. It takes account of a consultation "
+        "exercise that ran from December 2009 to February 2010. Keeping children safe is our highest priority.",
+    )
+    from qa.refusal import subject_beside_fact
+
+    question = "Over what period did the consultation on the revised Working Together guidance run?"
+    draft = [("The consultation on Working Together ran from December 2009 to February 2010.", [4])]
+    checked = verify(draft, [statement], question)
+    assert checked.kept and subject_beside_fact(checked, analyse(question), (FactKind.DATE,))
+    elsewhere = passage(
+        5,
+        "We are also publishing today a revised version of Working Together to Safeguard Children. The NSPCC "
+        "welcomed the plans. A separate consultation exercise ran from December 2009 to February 2010.",
+    )
+    assert not verify(draft, [elsewhere], question).kept  # not said of Working Together

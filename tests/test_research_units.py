@@ -247,3 +247,36 @@ def test_one_answer_given_to_several_questions_is_one_timeline_entry():
     (month,) = timeline.months
     assert [(e.doc_id, e.duplicates) for e in month.entries] == [("a", ["b"]), ("c", [])]
     assert timeline.shown == 3 and np.array_equal(table.date_num, [20250701, 20250702, 20250703])
+
+
+def test_a_retrieved_passage_is_widened_to_its_whole_answer_or_its_neighbours():
+    from index.lexical import LexicalIndex
+    from index.manifest import StoredChunk
+    from qa.search import DocumentTable, widen_hits
+    from qa.types import Hit
+
+    answer = "One was set up. Two came later. Three was the last. Four was dropped."
+    parts = [(0, "One was set up. Two"), (16, "Two came later."), (32, "Three was the last.")]
+    parts.append((52, "Four was dropped."))
+
+    def chunk(doc: str, ordinal: int, start: int, body: str) -> StoredChunk:
+        meta = {"doc_id": doc, "title": "Fund", "ordinal": ordinal, "body_start": start, "header_chars": 5}
+        return StoredChunk(id=f"{doc}:{ordinal}", doc_id=doc, text=f"Fund\n{body}", metadata=meta)
+
+    chunks = [chunk("a", i, s, b) for i, (s, b) in enumerate(parts)] + [chunk("b", 0, 0, "Alone.")]
+    table = DocumentTable.build(LexicalIndex.build(chunks, generation=1))
+
+    def hit(chunk_id: str) -> Hit:
+        stored = next(c for c in chunks if c.id == chunk_id)
+        return Hit(chunk_id=chunk_id, doc_id=stored.doc_id, score=1.0, text=stored.text, metadata=stored.metadata)
+
+    whole = table.widened(hit("a:2"), max_chars=500)
+    assert whole.body == answer and whole.body_start == 0 and whole.record.title == "Fund"
+    near = table.widened(hit("a:0"), max_chars=40)  # too long whole: the passage and the next
+    assert near.body == "One was set up. Two came later." and near.body_start == 0
+    middle = table.widened(hit("a:2"), max_chars=40)
+    assert middle.body == answer[16:] and middle.body_start == 16
+    assert answer[middle.body_start : middle.body_start + len(middle.body)] == middle.body
+    assert table.widened(hit("b:0"), max_chars=500) == hit("b:0")  # one passage: as retrieved
+    merged = widen_hits(table, [hit("a:1"), hit("b:0"), hit("a:3")], max_chars=500)
+    assert [h.doc_id for h in merged] == ["a", "b"] and merged[0].body == answer
