@@ -101,6 +101,7 @@ _ANAPHOR = re.compile(
 )
 TERM_WEIGHT = 0.5  # a sentence holding all the question's subject words gains this much over its cosine
 KIND_WEIGHT = 0.2  # and this much for stating a fact of the asked kind (an amount for "how much", ...)
+LIST_ITEMS = 12  # items of a list kept after its opening sentence ("…, which are:")
 RANK_WEIGHT = 0.05  # per rank, so that near-equal sentences come from the better passage
 
 
@@ -141,8 +142,15 @@ def select_context(passages: list[Passage], question: QuestionAnalysis | None, b
     for key in sorted(scores, key=scores.get, reverse=True):
         if used >= budget_chars:
             break
-        if take(key) and key[1] > 0 and _ANAPHOR.match(by_marker[key[0]].sentences[key[1]].quote.text):
+        if not take(key):
+            continue
+        sentences = by_marker[key[0]].sentences
+        if key[1] > 0 and _ANAPHOR.match(sentences[key[1]].quote.text):
             take((key[0], key[1] - 1))
+        if sentences[key[1]].quote.text.rstrip().endswith(":"):  # "… eight CDCs offer it, which are:" and its items
+            for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):
+                if not take((key[0], item)) or sentences[item].quote.text.rstrip().endswith((".", "?", ":")):
+                    break
     for p in passages:
         p.kept = [s for i, s in enumerate(p.sentences) if (p.marker, i) in chosen]
 

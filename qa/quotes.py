@@ -24,6 +24,9 @@ EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in f
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
 
 
+_ASKED_TYPE = {FactKind.MONEY: FactType.MONEY, FactKind.NUMBER: FactType.NUMBER}
+
+
 @dataclass(frozen=True)
 class QuotePolicy:
     """When the answer quotes its sources: ``backing`` adds the sentence behind a checked answer sentence where
@@ -98,6 +101,10 @@ def replacement(
         return None
     asked = asked or Asked.of(question.text)
     values = [f for f in facts_of(dropped.text) if f.type is not FactType.NAME and f.value not in asked.given]
+    # the asked figure is what must match: "£33 million … between 2023 and 2025" is replaced by the sentence
+    # stating the £33 million for the year asked about
+    asked_type = _ASKED_TYPE.get(question.fact_kind)
+    values = [f for f in values if f.type is asked_type] or values
     if not values:
         return None
     name_stems = {stem(w) for n in question.names for w in subject_terms(n)}

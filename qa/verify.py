@@ -19,6 +19,7 @@ from qa.facts import (
     resolve_relative_years,
     stem,
 )
+from qa.markers import strip_markers
 from qa.question import FactKind, analyse, months_in, subject_terms
 from qa.types import AnswerSentence
 
@@ -56,6 +57,7 @@ DECLINES = re.compile(
     re.IGNORECASE,
 )  # the model saying the sources lack the answer, in its own words rather than the refusal sentinel
 DECLINED = "it says the sources do not answer"
+OPENS_NOTHING = "it opens a list that the answer does not give"
 CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;\s+")
 MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is checked by its names alone
@@ -64,7 +66,10 @@ NAME_DETAIL_SHARE = 1 / 3  # a sentence stating only names must find a third of 
 _FIGURE_VERBS = (
     "government department invest fund funding spend spent provide allocate commit receive give gave make made"
 )
-_FIGURE_HEDGES = "also including include total over nearly around about approximately million billion thousand per cent"
+_FIGURE_HEDGES = (
+    "also including include total over nearly around about approximately million billion thousand per cent extra "
+    "additional available"
+)
 # the words every figure comes with: they say nothing of what it is for
 FIGURE_STEMS = frozenset(stem(w) for w in f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".split(" "))
 
@@ -72,6 +77,9 @@ FIGURE_STEMS = frozenset(stem(w) for w in f"{_FIGURE_VERBS} {_FIGURE_HEDGES}".sp
 def declines(text: str) -> bool:
     """Whether an answer sentence says the sources do not answer ("The sources do not mention its budget.")."""
     return bool(DECLINES.search(text))
+
+
+_REFERS_BACK = re.compile(r"\s*(?:It|Its|This|These|That|They|Their|He|She)\b")
 
 
 @dataclass
@@ -88,12 +96,20 @@ class SourceWindow:
         if names:
             if any(_anchored(n, self.evidence) for n in names):
                 return True
-            return self.before is not None and not self.own_names and any(_anchored(n, self.before) for n in names)
+            return self.reads_back and any(_anchored(n, self.before) for n in names)
         if not terms:
             return True
         if self.evidence.term_share(terms) > 0:
             return True
-        return self.before is not None and not self.own_names and self.before.term_share(terms) > 0
+        return self.reads_back and self.before.term_share(terms) > 0
+
+    @property
+    def reads_back(self) -> bool:
+        """Whether the sentence is about what the one before names: it names nothing itself, or opens with "It",
+        "This", "They" … ("It implements Lord Laming's recommendations and …" is about the guidance before)."""
+        if self.before is None:
+            return False
+        return not self.own_names or (self.sentence is not None and bool(_REFERS_BACK.match(self.sentence.quote.text)))
 
     def states_what(self, detail: list[str], minimum: int = MIN_DETAIL_TERMS) -> bool:
         """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100
@@ -110,7 +126,6 @@ class SourceWindow:
         return self.sentence is not None and bool(names_in(self.sentence.quote.text))
 
 
-_REFERS_BACK = re.compile(r"\s*(?:It|Its|This|These|That|They|Their|He|She)\b")
 REFERENCE_CHAIN = 2  # sentences read back past one that refers back itself ("It …" after "This is …")
 
 
@@ -483,4 +498,8 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
                 break
         else:
             dropped.append(outcome)
+    while kept and strip_markers(kept[-1].sentence.text).rstrip().endswith(":"):
+        # "The CDCs offering it are:" with nothing after it states nothing
+        opening = kept.pop().sentence
+        dropped.append(opening.model_copy(update={"supported": False, "note": OPENS_NOTHING}))
     return Verification(kept, dropped, list(evidence.values()), given)

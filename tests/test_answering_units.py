@@ -13,7 +13,7 @@ from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_se
 from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
-from qa.verify import DECLINED, PassageEvidence, declines, verify
+from qa.verify import DECLINED, OPENS_NOTHING, PassageEvidence, declines, verify
 
 pytestmark = pytest.mark.unit
 
@@ -873,13 +873,16 @@ def test_a_sentence_referring_back_is_read_with_the_sentences_it_refers_to():
     statement = passage(
         4,
         "We are also publishing today a revised version of Working Together to Safeguard Children. This is the "
-        "statutory guidance used by all those who work with children. It takes account of a consultation "
+        "statutory guidance used by all those who work with children. It implements Lord Laming's recommendations "
+        "and takes account of a consultation "
         "exercise that ran from December 2009 to February 2010. Keeping children safe is our highest priority.",
     )
     from qa.refusal import subject_beside_fact
 
     question = "Over what period did the consultation on the revised Working Together guidance run?"
-    draft = [("The consultation on Working Together ran from December 2009 to February 2010.", [4])]
+    draft = [
+        ("The consultation on the revised Working Together guidance ran from December 2009 to February 2010.", [4])
+    ]
     checked = verify(draft, [statement], question)
     assert checked.kept and subject_beside_fact(checked, analyse(question), (FactKind.DATE,))
     elsewhere = passage(
@@ -888,3 +891,35 @@ def test_a_sentence_referring_back_is_read_with_the_sentences_it_refers_to():
         "welcomed the plans. A separate consultation exercise ran from December 2009 to February 2010.",
     )
     assert not verify(draft, [elsewhere], question).kept  # not said of Working Together
+
+
+def test_an_answer_ending_on_the_opening_of_a_list_states_nothing():
+    centres = passage(
+        1,
+        "In spring 2024 eight diagnostic centres were offering FibroScan testing, which are:\n- Ely CDC in Ely;\n"
+        "- Poole CDC in Poole.",
+    )
+    opening = ("Eight diagnostic centres were offering FibroScan testing in spring 2024, which are:", [1])
+    checked = verify([opening], [centres], "Which centres offer testing?")
+    assert not checked.kept and checked.dropped[0].note == OPENS_NOTHING
+    listed = [opening, ("They are Ely CDC and Poole CDC.", [1])]
+    assert len(verify(listed, [centres], "Which centres offer testing?").kept) == 2
+
+
+def test_a_dropped_figure_gives_way_to_the_sentence_stating_it_for_the_year_asked():
+    from qa.quotes import QuotePolicy, replacement
+
+    question = "How much extra funding was made available for the Rural England Prosperity Fund in 2025-26?"
+    fund = passage(
+        1,
+        "The Department announced on 4th March that it would be providing an additional £33 million for the Rural "
+        "England Prosperity Fund in financial year 2025-26. Funding allocations are set by business planning.",
+    )
+    draft = [("The Rural England Prosperity Fund provided an extra £33 million between 2023 and 2025.", [1])]
+    checked = verify(draft, [fund], question)
+    assert not checked.kept  # the years are not the source's
+    found = replacement(checked.dropped[0], checked.evidence, analyse(question), QuotePolicy(), checked.asked)
+    assert found is not None and "2025-26" in found.sentence.text and found.sentence.quoted
+    other_year = passage(1, fund.hit.body.replace("2025-26", "2024-25"))
+    checked = verify(draft, [other_year], question)
+    assert replacement(checked.dropped[0], checked.evidence, analyse(question), QuotePolicy(), checked.asked) is None

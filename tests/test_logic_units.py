@@ -221,6 +221,18 @@ def test_a_whole_short_context_fits_and_the_best_passage_comes_last():
     assert sources_text(passages).splitlines()[-1].startswith("[1]")
 
 
+def test_a_chosen_sentence_opening_a_list_brings_its_items():
+    embeddings = HashEmbeddings()
+    body = (
+        "Diagnostic centres offering FibroScan testing are:\n- Ely CDC in Ely;\n- Poole CDC in Poole; and\n"
+        "- Woking CDC in Woking.\nTractors are green and fields are wide in every county of England."
+    )
+    query = embeddings.embed_query("which diagnostic centres offer fibroscan testing")
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=120)
+    kept = [s.quote.text for s in only.kept]
+    assert kept[0].endswith("are:") and [k.split()[1] for k in kept[1:]] == ["Ely", "Poole", "Woking"]
+
+
 # citations and composition ----------------------------------------------------------------------------------------
 
 
