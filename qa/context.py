@@ -99,6 +99,9 @@ class SentenceVectors:
 _ANAPHOR = re.compile(
     r"^(?:it|its|this|these|that|they|their|the (?:programme|fund|scheme|review|taskforce|board))\b", re.I
 )
+_LEADS_BACK = re.compile(
+    r"^[^.;:]{0,60}?\b(?:to|of|for|on|with|from|by|after|despite) (?:that|this|these|those|them)\s*,", re.I
+)  # "As a first step in responding to that, we are announcing …": what it responds to is the sentence before
 TERM_WEIGHT = 0.5  # a sentence holding all the question's subject words gains this much over its cosine
 KIND_WEIGHT = 0.2  # and this much for stating a fact of the asked kind (an amount for "how much", ...)
 LIST_ITEMS = 12  # items of a list kept after its opening sentence ("…, which are:")
@@ -145,7 +148,9 @@ def select_context(passages: list[Passage], question: QuestionAnalysis | None, b
         if not take(key):
             continue
         sentences = by_marker[key[0]].sentences
-        if key[1] > 0 and _ANAPHOR.match(sentences[key[1]].quote.text):
+        if key[1] > 0 and (
+            _ANAPHOR.match(sentences[key[1]].quote.text) or _LEADS_BACK.match(sentences[key[1]].quote.text)
+        ):
             take((key[0], key[1] - 1))
         if sentences[key[1]].quote.text.rstrip().endswith(":"):  # "… eight CDCs offer it, which are:" and its items
             for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):

@@ -221,6 +221,17 @@ def test_a_whole_short_context_fits_and_the_best_passage_comes_last():
     assert sources_text(passages).splitlines()[-1].startswith("[1]")
 
 
+def test_a_chosen_sentence_responding_to_the_one_before_brings_it():
+    embeddings = HashEmbeddings()
+    body = (
+        "Tractors are green and fields are wide in every county. Demand for social care has risen sharply. As a "
+        "first step in responding to that, we are announcing a new Improvement Fund of £23 million."
+    )
+    query = embeddings.embed_query("why was the new Improvement Fund of £23 million announced")
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=160)
+    assert [s.quote.text.split()[0] for s in only.kept] == ["Demand", "As"]
+
+
 def test_a_chosen_sentence_opening_a_list_brings_its_items():
     embeddings = HashEmbeddings()
     body = (
