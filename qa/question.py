@@ -449,9 +449,42 @@ def content_question(question: str) -> str | None:
     return text if len(subject_terms(text)) >= MIN_CONTENT_TERMS else None
 
 
+_QUESTION_WORD_TYPOS = {
+    "wen": "when",
+    "whn": "when",
+    "wehn": "when",
+    "wat": "what",
+    "wht": "what",
+    "waht": "what",
+    "hw": "how",
+    "hwo": "how",
+    "wich": "which",
+    "whcih": "which",
+    "whihc": "which",
+    "meny": "many",
+    "mutch": "much",
+    "muc": "much",
+    "hoo": "who",
+}  # the question words that type a question, as informal questions misspell them
+_TYPO_WORD = re.compile(rf"\b(?:{'|'.join(_QUESTION_WORD_TYPOS)})\b", re.IGNORECASE)
+
+
+def mend_question_words(question: str) -> str:
+    """``question`` with its misspelt question words mended ("wen did …" → "when did …"): the words that say
+    what kind of fact is asked, which a spelling check against the index's terms does not know."""
+
+    def mended(m: re.Match) -> str:
+        word = m.group()
+        if m.start() and word[0].isupper():  # a name ("the Wen report"), not a question word
+            return word
+        return _QUESTION_WORD_TYPOS[word.lower()]
+
+    return _TYPO_WORD.sub(mended, question)
+
+
 def analyse(question: str) -> QuestionAnalysis:
     """Type ``question`` and pull out the names, years and months an answer must match."""
-    text = question.strip()
+    text = mend_question_words(question.strip())
     spans = year_ranges(text)
     ends = {int(y) for m in _YEAR_SPAN.finditer(text) for y in m.groups() if y and y.isdigit()} if spans else set()
     fields = _metadata_fields(text)

@@ -923,3 +923,10 @@ def test_a_dropped_figure_gives_way_to_the_sentence_stating_it_for_the_year_aske
     other_year = passage(1, fund.hit.body.replace("2025-26", "2024-25"))
     checked = verify(draft, [other_year], question)
     assert replacement(checked.dropped[0], checked.evidence, analyse(question), QuotePolicy(), checked.asked) is None
+
+
+def test_misspelt_question_words_still_type_the_question():
+    assert analyse("wen did hampshire take over the isle of wights childrens servises?").fact_kind is FactKind.DATE
+    assert analyse("hw meny people registered?").fact_kind is FactKind.NUMBER
+    assert analyse("wich minister answered it?").is_metadata
+    assert "Wen report" in analyse("What did the Wen report find?").text
