@@ -4,7 +4,7 @@ beside the sentence's subject. A sentence that fails is re-cited to a source tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.context import Passage, SourceSentence
 from qa.facts import (
@@ -62,6 +62,13 @@ CLAUSE_BREAK = re.compile(r",\s+(?=(?:and|but|while|whereas|which|although)\b)|;
 MIN_CLAUSE_WORDS = 4  # a kept opening clause must be a statement, not "In 2013"
 MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is checked by its names alone
 DETAIL_SHARE = 0.5
+# a figure's sentence may hold this much less of what the question asks the figure for than the best source
+# sentence stating a figure of that kind: "£100 million … ways of supporting children who need help" (2 of 3)
+# (only for a question asking one thing: "how much did X and Y each spend" asks two figures of two subjects)
+# does not answer for "targeted support for children in need" beside "nearly £5 million in targeted support …"
+RIVAL_MARGIN = 0.2
+_SEVERAL_PARTS = re.compile(r"\b(?:and|each|both|respectively|versus|vs)\b", re.IGNORECASE)
+RIVAL_MIN_DETAIL = 3  # with fewer detail words the question leaves the figure's subject to its names
 NAME_DETAIL_SHARE = 1 / 3  # a sentence stating only names must find a third of what it says of them beside them
 _FIGURE_VERBS = (
     "government department invest fund funding spend spent provide allocate commit receive give gave make made"
@@ -102,6 +109,13 @@ class SourceWindow:
         if self.evidence.term_share(terms) > 0:
             return True
         return self.reads_back and self.before.term_share(terms) > 0
+
+    def detail_share(self, detail: list[str]) -> float:
+        """The share of ``detail`` that the sentence, or the one it follows, holds."""
+        if not detail:
+            return 1.0
+        parts = [e for e in (self.evidence, self.before) if e is not None]
+        return sum(any(e.has_term(t) for e in parts) for t in detail) / len(detail)
 
     @property
     def reads_back(self) -> bool:
@@ -235,6 +249,31 @@ class Asked:
     months: frozenset[tuple[int, int]] = frozenset()  # (year, month): "in February 2026"
     rounds: frozenset[tuple[str, str]] = frozenset()  # ("round", "3"): a numbered part of a programme
     amounts: tuple[Fact, ...] = ()  # "the further £200m", "with 100% take-up": what an answer's figure is of
+    detail: tuple[str, ...] = ()  # the question's words beyond names and figure words: what a figure is asked for
+    # (fact type, the best share of ``detail`` that a source sentence stating a figure of that type holds)
+    rival_shares: tuple[tuple[FactType, float], ...] = ()
+    single: bool = True  # the question asks one thing (no "and", "each", "both", "respectively")
+
+    def with_rivals(self, evidence: list[PassageEvidence]) -> Asked:
+        """These constraints, with the best share of the question's detail words that any source sentence
+        stating a number or an amount holds beside it."""
+        if len(self.detail) < RIVAL_MIN_DETAIL or not self.single:
+            return self
+        best: dict[FactType, float] = {}
+        for source in evidence:
+            for window in source.windows[1:]:
+                share = window.detail_share(list(self.detail))
+                for fact in facts_of(window.sentence.quote.text):
+                    if fact.type in (FactType.NUMBER, FactType.MONEY) and fact.value not in self.given:
+                        best[fact.type] = max(best.get(fact.type, 0.0), share)
+        return replace(self, rival_shares=tuple(best.items()))
+
+    def rival_ok(self, window: SourceWindow, fact: Fact) -> bool:
+        """A figure stated beside fewer of the question's detail words than another source's figure of its kind
+        is of something else ("£100 million … ways of supporting children who need help" against "nearly £5
+        million in targeted support for children in need")."""
+        best = dict(self.rival_shares).get(fact.type)
+        return best is None or window.detail_share(list(self.detail)) >= best - RIVAL_MARGIN
 
     @classmethod
     def of(cls, question: str) -> Asked:
@@ -256,6 +295,8 @@ class Asked:
         amounts = tuple(
             f for f in facts_of(question) if f.type is FactType.MONEY or f.value in _percentages_in(question)
         )
+        name_stems = {stem(w) for n in analysis.names for w in subject_terms(n)}
+        detail = tuple(t for t in subject_terms(question) if stem(t) not in name_stems | FIGURE_STEMS)
         return cls(
             given,
             frozenset(years),
@@ -267,6 +308,8 @@ class Asked:
             months,
             rounds_in(question),
             amounts,
+            detail,
+            single=not _SEVERAL_PARTS.search(question),
         )
 
     def amount_ok(self, window: SourceWindow) -> bool:
@@ -349,6 +392,7 @@ def check_sentence(
                 and asked.amount_ok(w)
                 and w.states_what(detail)
                 and w.states_what(asked_detail)
+                and asked.rival_ok(w, fact)
                 and (w.sentence is None or TABLE_CELL not in w.sentence.quote.text or w.states_what(asked_words))
             ]
             # "74 officers for Suffolk Constabulary" needs a passage that names Suffolk, not only the grant the
@@ -470,7 +514,7 @@ def verify(sentences: list[tuple[str, list[int]]], passages: list[Passage], ques
     Years, names and figures the question states are not checked again: the question's constraints are the
     refusal decision's to check."""
     evidence = {p.marker: PassageEvidence.of(p) for p in passages}
-    given = Asked.of(question)
+    given = Asked.of(question).with_rivals(list(evidence.values()))
     sentences = strip_copied_labels(sentences, passages)
     kept: list[VerifiedSentence] = []
     dropped: list[AnswerSentence] = []

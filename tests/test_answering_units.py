@@ -930,3 +930,22 @@ def test_misspelt_question_words_still_type_the_question():
     assert analyse("hw meny people registered?").fact_kind is FactKind.NUMBER
     assert analyse("wich minister answered it?").is_metadata
     assert "Wen report" in analyse("What did the Wen report find?").text
+
+
+def test_a_figure_beside_less_of_the_asked_subject_than_another_sources_figure_is_of_something_else():
+    question = "How much did the Innovation Programme invest in targeted support for children in need?"
+    targeted = passage(
+        1,
+        "Through the £200 million Innovation Programme, the government is investing nearly £5 million in targeted "
+        "support for children in need, testing new approaches.",
+    )
+    broad = passage(
+        2,
+        "We have also invested around £100 million in the Innovation Programme to develop and spread more "
+        "effective ways of supporting children who need help from social care services.",
+    )
+    wrong = [("The Innovation Programme invested around £100 million in targeted support for children in need.", [2])]
+    assert verify(wrong, [broad], question).kept  # alone, its words are there …
+    assert not verify(wrong, [targeted, broad], question).kept  # … but another source states the asked figure
+    right = [("The programme is investing nearly £5 million in targeted support for children in need.", [1])]
+    assert verify(right, [targeted, broad], question).kept
