@@ -4,6 +4,7 @@ beside the sentence's subject. A sentence that fails is re-cited to a source tha
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from qa.context import Passage, SourceSentence
@@ -64,8 +65,8 @@ MIN_DETAIL_TERMS = 2  # an answer's figure stated with fewer words of its own is
 DETAIL_SHARE = 0.5
 # a figure's sentence may hold this much less of what the question asks the figure for than the best source
 # sentence stating a figure of that kind: "£100 million … ways of supporting children who need help" (2 of 3)
-# (only for a question asking one thing: "how much did X and Y each spend" asks two figures of two subjects)
 # does not answer for "targeted support for children in need" beside "nearly £5 million in targeted support …"
+# (only for a question asking one thing: "how much did X and Y each spend" asks two figures of two subjects)
 RIVAL_MARGIN = 0.2
 _SEVERAL_PARTS = re.compile(r"\b(?:and|each|both|respectively|versus|vs)\b", re.IGNORECASE)
 RIVAL_MIN_DETAIL = 3  # with fewer detail words the question leaves the figure's subject to its names
@@ -110,11 +111,11 @@ class SourceWindow:
             return True
         return self.reads_back and self.before.term_share(terms) > 0
 
-    def detail_share(self, detail: list[str]) -> float:
+    def detail_share(self, detail: Sequence[str]) -> float:
         """The share of ``detail`` that the sentence, or the one it follows, holds."""
         if not detail:
             return 1.0
-        parts = [e for e in (self.evidence, self.before) if e is not None]
+        parts = [e for e in (self.evidence, self.before) if e is not None]  # the sentence and the one it follows
         return sum(any(e.has_term(t) for e in parts) for t in detail) / len(detail)
 
     @property
@@ -129,11 +130,7 @@ class SourceWindow:
         """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100
         million in 53 projects" of a programme is not "£100 million in targeted support" of it); ``minimum``
         words are needed for the check to apply."""
-        if len(detail) < minimum:
-            return True
-        parts = [e for e in (self.evidence, self.before) if e is not None]  # the sentence and the one it follows
-        held = sum(any(e.has_term(t) for e in parts) for t in detail)
-        return held / len(detail) >= DETAIL_SHARE
+        return len(detail) < minimum or self.detail_share(detail) >= DETAIL_SHARE
 
     @property
     def own_names(self) -> bool:
@@ -262,7 +259,7 @@ class Asked:
         best: dict[FactType, float] = {}
         for source in evidence:
             for window in source.windows[1:]:
-                share = window.detail_share(list(self.detail))
+                share = window.detail_share(self.detail)
                 for fact in facts_of(window.sentence.quote.text):
                     if fact.type in (FactType.NUMBER, FactType.MONEY) and fact.value not in self.given:
                         best[fact.type] = max(best.get(fact.type, 0.0), share)
@@ -273,7 +270,7 @@ class Asked:
         is of something else ("£100 million … ways of supporting children who need help" against "nearly £5
         million in targeted support for children in need")."""
         best = dict(self.rival_shares).get(fact.type)
-        return best is None or window.detail_share(list(self.detail)) >= best - RIVAL_MARGIN
+        return best is None or window.detail_share(self.detail) >= best - RIVAL_MARGIN
 
     @classmethod
     def of(cls, question: str) -> Asked:
