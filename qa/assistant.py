@@ -30,7 +30,7 @@ from qa.errors import EmptyIndexError
 from qa.facts import plain
 from qa.markers import strip_markers
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata, closest_of_group
-from qa.question import FactKind, QuestionAnalysis, analyse
+from qa.question import AnswerForm, FactKind, QuestionAnalysis, analyse
 from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
 from qa.refusal import (
     RefusalDecision,
@@ -487,7 +487,7 @@ class Assistant:
             checked.kept = []
         if not checked.kept and checked.dropped and all(d.note == DECLINED for d in checked.dropped):
             return self._refusal(prepared, "the model found no answer in the passages", timings, model, draft=text)
-        self._quote_sources(checked, analysis)
+        self._quote_sources(checked, analysis, prepared.passages)
         if not checked.kept:
             # Nothing the sources state survives: refuse, and show the closest passages instead.
             reason = "no sentence of the model's answer is stated by the passages"
@@ -513,7 +513,7 @@ class Assistant:
             draft=text,
         )
 
-    def _quote_sources(self, checked: Verification, analysis: QuestionAnalysis | None) -> None:
+    def _quote_sources(self, checked: Verification, analysis: QuestionAnalysis | None, passages: list[Passage]) -> None:
         """A dropped sentence whose figures a source states about the asked subject gives way to that source
         sentence, quoted; a kept sentence is followed by its source's sentence where that says more."""
         s = self.settings
@@ -537,7 +537,8 @@ class Assistant:
                 checked.dropped += [v.sentence.model_copy(update={"note": note}) for v in checked.kept]
                 checked.kept = [found]
         if policy.backing and checked.kept:
-            checked.kept = backing_quotes(checked.kept)
+            reasons = analysis is not None and analysis.form is AnswerForm.REASONS
+            checked.kept = backing_quotes(checked.kept, passages, reasons)
 
 
 def _with_form_hint(question: str, analysis: QuestionAnalysis | None, enabled: bool) -> str:

@@ -99,7 +99,7 @@ class SentenceVectors:
 _ANAPHOR = re.compile(
     r"^(?:it|its|this|these|that|they|their|the (?:programme|fund|scheme|review|taskforce|board))\b", re.I
 )
-_LEADS_BACK = re.compile(
+LEADS_BACK = re.compile(
     r"^[^.;:]{0,60}?\b(?:to|of|for|on|with|from|by|after|despite) (?:that|this|these|those|them)\s*,", re.I
 )  # "As a first step in responding to that, we are announcing …": what it responds to is the sentence before
 TERM_WEIGHT = 0.5  # a sentence holding all the question's subject words gains this much over its cosine
@@ -149,7 +149,7 @@ def select_context(passages: list[Passage], question: QuestionAnalysis | None, b
             continue
         sentences = by_marker[key[0]].sentences
         if key[1] > 0 and (
-            _ANAPHOR.match(sentences[key[1]].quote.text) or _LEADS_BACK.match(sentences[key[1]].quote.text)
+            _ANAPHOR.match(sentences[key[1]].quote.text) or LEADS_BACK.match(sentences[key[1]].quote.text)
         ):
             take((key[0], key[1] - 1))
         if sentences[key[1]].quote.text.rstrip().endswith(":"):  # "… eight CDCs offer it, which are:" and its items

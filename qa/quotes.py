@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.context import SourceSentence
+from qa.context import LEADS_BACK, Passage, SourceSentence
 from qa.facts import Evidence, FactType, facts_of, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
@@ -55,12 +55,31 @@ def _same_words(quote: str, sentence: str) -> bool:
     return bool(a) and len(a & b) >= SAME_WORDS * len(a)
 
 
-def backing_quotes(kept: list[VerifiedSentence]) -> list[VerifiedSentence]:
+def reasons_behind(source: SourceSentence, passage: Passage) -> list[SourceSentence]:
+    """What a source sentence responds to: the sentence before one that opens "In response to that, …", where
+    that is the source sentence or the one it follows on from ("This can be used …")."""
+    starts = [s.quote.start for s in passage.sentences]
+    if source.quote.start not in starts:
+        return []
+    i = starts.index(source.quote.start)
+    for j in (i, i - 1):
+        if j >= 1 and LEADS_BACK.match(passage.sentences[j].quote.text.strip()):
+            return [passage.sentences[j - 1]]
+    return []
+
+
+def backing_quotes(
+    kept: list[VerifiedSentence], passages: Sequence[Passage] = (), reasons: bool = False
+) -> list[VerifiedSentence]:
     """The checked sentences, each followed by the source sentence behind it where that sentence holds a figure,
-    date or name the answer leaves out (or the answer is a bare fact); at most ``MAX_QUOTES`` quotes in all."""
+    date or name the answer leaves out (or the answer is a bare fact); at most ``MAX_QUOTES`` quotes in all.
+    Where the question asks why (``reasons``), a source sentence the answer paraphrases leaving words out is
+    quoted too, and so is what it responds to ("One of the issues … is the increase in demand … . As a first step
+    in responding to that, …")."""
     answer_text = " ".join(v.sentence.text for v in kept if not v.sentence.quoted)
     answer = Evidence(answer_text)
     short = len(answer_text.split()) < SHORT_ANSWER_WORDS
+    by_marker = {p.marker: p for p in passages}
     out: list[VerifiedSentence] = []
     quoted: set[tuple[int, int]] = set()
     for verified in kept:
@@ -69,11 +88,13 @@ def backing_quotes(kept: list[VerifiedSentence]) -> list[VerifiedSentence]:
             continue
         for marker in verified.sentence.markers:
             sources = [s for s in verified.quotes.get(marker, []) if len(s.quote.text) <= MAX_QUOTE_CHARS]
+            if reasons and marker in by_marker:
+                sources = [r for s in sources for r in reasons_behind(s, by_marker[marker])] + sources
             for source in sources:
                 key = (marker, source.quote.start)
-                if key in quoted or _same_words(source.quote.text, verified.sentence.text):
+                if key in quoted or _same_words(source.quote.text, answer_text if reasons else verified.sentence.text):
                     continue
-                if not (short or _adds_to(source.quote.text, answer)):
+                if not (short or reasons or _adds_to(source.quote.text, answer)):
                     continue
                 quoted.add(key)
                 out.append(VerifiedSentence(quoted_sentence(source, marker), {marker: [source]}))

@@ -464,6 +464,38 @@ def test_a_bare_answer_is_followed_by_the_sentence_that_states_it():
     assert quoted[1].sentence.quoted and quoted[1].sentence.markers == [1]
 
 
+FUND = passage(
+    3,
+    "One of the issues identified in his report is the increase in demand that many children's services are "
+    "experiencing. As a first step in responding to that, today we are announcing a new Local Social Work "
+    "Improvement Fund of £23 million. This can be used flexibly by local authorities to put in place local "
+    "solutions which help to reduce pressure at the front line.",
+)
+
+
+def test_a_why_answer_quotes_what_its_source_responds_to():
+    draft = [("The fund was brought in to help local authorities reduce pressure at the front line.", [3])]
+    checked = verify(draft, [FUND], "Why was the Local Social Work Improvement Fund brought in?")
+    assert checked.kept
+    quoted = [v.sentence.text for v in backing_quotes(checked.kept, [FUND], reasons=True)]
+    assert quoted[1] == (
+        "“One of the issues identified in his report is the increase in demand that many children's services are "
+        "experiencing.”"
+    )
+    assert len(backing_quotes(checked.kept, [FUND], reasons=False)) == 1  # a fact question is not told why
+
+
+def test_a_why_answer_quotes_the_source_sentence_it_paraphrases_leaving_words_out():
+    guidance = passage(
+        4, "Providing help early, before issues and problems escalate, is more effective than reacting later."
+    )
+    draft = [("The guidance stresses early help because it is more effective than reacting later.", [4])]
+    checked = verify(draft, [guidance], "Why does the guidance stress early help?")
+    quoted = [v.sentence.text for v in backing_quotes(checked.kept, [guidance], reasons=True)]
+    assert quoted[1].startswith("“Providing help early, before issues and problems escalate")
+    assert len(backing_quotes(checked.kept, [guidance], reasons=False)) == 1
+
+
 def test_a_quote_is_added_only_where_it_says_more_than_the_answer():
     full = verify([("The Early Intervention Foundation was set up by the government in 2013.", [1])], [EIF])
     assert [v.sentence.quoted for v in backing_quotes(full.kept)] == [False]
