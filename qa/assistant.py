@@ -31,7 +31,15 @@ from qa.facts import plain
 from qa.markers import strip_markers
 from qa.metadata import SEVERAL_RECORDS_SHOWN, MetadataAnswer, answer_metadata, closest_of_group
 from qa.question import AnswerForm, FactKind, QuestionAnalysis, analyse
-from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
+from qa.quotes import (
+    QuotePolicy,
+    answers_question,
+    backing_quotes,
+    evidence_sentence,
+    reason_sentence,
+    replacement,
+    with_reason,
+)
 from qa.refusal import (
     RefusalDecision,
     RefusalThresholds,
@@ -539,6 +547,8 @@ class Assistant:
         if policy.backing and checked.kept:
             reasons = analysis is not None and analysis.form is AnswerForm.REASONS
             checked.kept = backing_quotes(checked.kept, passages, reasons)
+            if reasons:
+                checked.kept = with_reason(checked.kept, reason_sentence(checked.evidence, analysis))
 
 
 def _with_form_hint(question: str, analysis: QuestionAnalysis | None, enabled: bool) -> str:

@@ -4,6 +4,7 @@ states about the asked subject while the draft's wording around it does not hold
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,15 @@ REPLACEMENT_DETAIL_SHARE = 0.75  # and this share of what the question asks the 
 ANSWERS_SHARE = 0.5  # a kept sentence stating the asked kind of fact with this share of the subject answers it
 EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in for a draft that answers nothing
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
+
+
+REASON_OWN_SHARE = 0.4  # a sentence giving a reason holds this share of the question's subject words itself
+REASON_SHARE = 0.6  # and this share with the sentence before it ("National Highways is …. During 2022, the …")
+REASON_MARKS = re.compile(
+    r"\b(?:because|as such|therefore|so that|in order to|as a result|due to|owing to|given that|which is why|"
+    r"the reason|in response to|responding to|designed to|aims? to|intended to)\b",
+    re.I,
+)  # the words that give a reason
 
 
 _ASKED_TYPE = {FactKind.MONEY: FactType.MONEY, FactKind.NUMBER: FactType.NUMBER}
@@ -209,3 +219,43 @@ def _best_quote(
         return None
     _, marker, sentence = best
     return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
+
+
+def reason_sentence(evidence: Sequence[PassageEvidence], question: QuestionAnalysis) -> VerifiedSentence | None:
+    """For a question asking why, the source sentence that gives a reason ("… and as such took the decision to
+    not offer the £1500 non-consolidated payment") about the question's subject, quoted; None when none does."""
+    best: tuple[float, float, int, SourceSentence] | None = None
+    for source in evidence:
+        for window in source.windows[1:]:
+            sentence = window.sentence
+            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
+                continue
+            if not REASON_MARKS.search(sentence.quote.text):
+                continue
+            around = Evidence(f"{window.before.text if window.before else ''} {sentence.quote.text}")
+            if not all(window.evidence.has_name(n) or around.has_name(n) for n in question.names):
+                continue
+            own = window.evidence.term_share(question.subject_terms)
+            share = around.term_share(question.subject_terms)
+            if own < REASON_OWN_SHARE or share < REASON_SHARE:
+                continue
+            if best is None or (share, own) > best[:2]:
+                best = (share, own, source.passage.marker, sentence)
+    if best is None:
+        return None
+    *_, marker, sentence = best
+    return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
+
+
+def with_reason(kept: list[VerifiedSentence], reason: VerifiedSentence | None) -> list[VerifiedSentence]:
+    """The answer with ``reason`` quoted after its first sentence (and that sentence's quote), unless the answer
+    already says it."""
+    if reason is None:
+        return kept
+    answer_text = " ".join(v.sentence.text for v in kept)
+    if _same_words(reason.sentence.text, answer_text):
+        return kept
+    at = 1
+    while at < len(kept) and kept[at].sentence.quoted:
+        at += 1
+    return [*kept[:at], reason, *kept[at:]]

@@ -9,7 +9,15 @@ from qa.context import Passage, SourceSentence
 from qa.facts import Evidence, FactType, facts_of
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
-from qa.quotes import QuotePolicy, answers_question, backing_quotes, evidence_sentence, replacement
+from qa.quotes import (
+    QuotePolicy,
+    answers_question,
+    backing_quotes,
+    evidence_sentence,
+    reason_sentence,
+    replacement,
+    with_reason,
+)
 from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
 from qa.types import Hit, Quote
@@ -494,6 +502,25 @@ def test_a_why_answer_quotes_the_source_sentence_it_paraphrases_leaving_words_ou
     quoted = [v.sentence.text for v in backing_quotes(checked.kept, [guidance], reasons=True)]
     assert quoted[1].startswith("“Providing help early, before issues and problems escalate")
     assert len(backing_quotes(checked.kept, [guidance], reasons=False)) == 1
+
+
+def test_a_why_answer_quotes_the_source_sentence_that_gives_the_reason():
+    highways = passage(
+        5,
+        "National Highways is responsible for setting pay awards that are affordable. During 2022, the "
+        "organisation awarded a larger pay deal compared to the core Civil Service and as such took the decision "
+        "to not offer the £1500 non-consolidated payment.",
+    )
+    other = passage(6, "National Highways operates under different terms to the Civil Service.")
+    question = analyse("why did national highways not pay its staff the £1,500 one-off civil service payment?")
+    reason = reason_sentence(evidence_of(other, highways), question)
+    assert reason is not None and reason.sentence.markers == [5]
+    assert "as such took the decision" in reason.sentence.text
+    draft = verify([("National Highways operates under different terms to the Civil Service.", [6])], [other])
+    answer = [v.sentence.text for v in with_reason(draft.kept, reason)]
+    assert len(answer) == 2 and answer[1] == reason.sentence.text
+    assert with_reason([*draft.kept, reason], reason) == [*draft.kept, reason]  # said once
+    assert reason_sentence(evidence_of(other), question) is None  # no sentence there gives a reason
 
 
 def test_a_quote_is_added_only_where_it_says_more_than_the_answer():
