@@ -70,6 +70,9 @@ class SearchSettings(BaseModel):
         True,
         description="Identical answers filed under several questions take one result, which lists them all.",
     )
+    each_department: bool = Field(
+        True, description="A question naming several departments gets each one's best answer among its first results."
+    )
     specific_weight: float = Field(
         0.6,
         ge=0.0,

@@ -22,11 +22,14 @@ from parlqa.settings import RETRIEVAL_MODES, RetrievalMode, Settings
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
 from qa.rerank import LearnedReranker, QuestionCues, specifics_of, specifics_share, text_words
 from qa.types import Filters, Hit, Understanding
-from qa.understanding import Lexicon, understand
+from qa.understanding import Lexicon, understand, without_departments
 
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
 SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
+
+
+EACH_DEPARTMENT_DEPTH = 5  # results of each department's own search read for its best answer
 
 
 def reciprocal_rank_fusion(
@@ -150,6 +153,8 @@ class HybridRetriever(BaseRetriever):
             ranked = prefer_specific(ranked, corrected, self.settings.specific_weight)
         if self.settings.group_duplicates:
             ranked = self._group_duplicates(self.lexical(), ranked)
+        if understood is not None and len(understood.departments) > 1 and self.settings.each_department:
+            ranked = self._each_department(ranked, query, understood.departments, k, filters, mode)
         return cap_per_document(ranked, k, self.settings.max_chunks_per_doc)
 
     def candidates(
@@ -194,6 +199,32 @@ class HybridRetriever(BaseRetriever):
         if understood is not None and understood.latest:
             ranked = self._prefer_recent(ranked)
         return ranked
+
+    def _each_department(
+        self,
+        ranked: list[Hit],
+        query: str,
+        departments: Sequence[str],
+        k: int,
+        filters: Filters | None,
+        mode: RetrievalMode,
+    ) -> list[Hit]:
+        """A question naming several departments ("How much did DESNZ and the Cabinet Office each spend …?")
+        has each department's best answer first, in the order the full ranking gives them, then the rest."""
+        lexicon = self.lexicon()
+        cols = self.lexical().columns
+        position = {h.doc_id: i for i, h in reversed(list(enumerate(ranked)))}
+        firsts: dict[str, Hit] = {}
+        for department in departments:
+            mask = lexicon.department_mask([department])
+            asked = without_departments(query, lexicon, department)
+            for hit in self.search(asked, max(k, EACH_DEPARTMENT_DEPTH), filters, mode):
+                row = cols.row_of(hit.chunk_id)
+                if row is not None and mask[row]:
+                    firsts.setdefault(hit.doc_id, hit)
+                    break
+        head = sorted(firsts.values(), key=lambda h: position.get(h.doc_id, len(ranked)))
+        return head + [h for h in ranked if h.doc_id not in firsts]
 
     def _group_duplicates(self, lexical: LexicalIndex, ranked: list[Hit]) -> list[Hit]:
         """One hit per answer text: the best-ranked document's, listing the other documents filed with it."""

@@ -293,6 +293,34 @@ def find_departments(question: str, lexicon: Lexicon) -> list[str]:
     return found
 
 
+def without_departments(question: str, lexicon: Lexicon, keep: str) -> str:
+    """The question with every department but ``keep`` taken out: what it asks of that one department
+    ("How much did DESNZ and the Cabinet Office each spend …" → "How much did DESNZ and each spend …")."""
+    spans: list[tuple[int, int]] = []
+    for pattern, department in lexicon.departments:
+        for match in pattern.finditer(question):
+            if department != keep and not any(s < match.end() and match.start() < e for s, e in spans):
+                spans.append(match.span())
+    for start, end in sorted(spans, reverse=True):
+        before, after = question[:start], question[end:]
+        joined = _JOIN_BEFORE.search(before)
+        if joined:
+            before = before[: joined.start()]
+        else:
+            after = _JOIN_AFTER.sub("", after, count=1)
+            before = _THE_BEFORE.sub("", before)
+        question = f"{before} {after}"
+    if spans:  # "… each spend": each of the departments the question named
+        question = _EACH.sub("", question)
+    return re.sub(r"\s+([?,.;])", r"\1", re.sub(r"\s{2,}", " ", question)).strip()
+
+
+_JOIN_BEFORE = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b|&)\s*(?:the\s+)?$", re.I)
+_JOIN_AFTER = re.compile(r"^\s*(?:,\s*(?:and|or)?|and|or|&)\s+", re.I)
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+_EACH = re.compile(r"\b(?:each|both)\b\s*", re.I)
+
+
 @dataclass(frozen=True)
 class Period:
     since: date

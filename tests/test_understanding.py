@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from qa.types import MemberMention
-from qa.understanding import Lexicon, find_period, member_key, understand
+from qa.understanding import Lexicon, find_period, member_key, understand, without_departments
 from qa.vocabulary import Entry, build_entries, defined_abbreviations
 
 METADATA = [
@@ -65,6 +65,21 @@ def test_departments_with_short_names(lexicon: Lexicon):
     assert understand("what did dfe say", lexicon).departments == ()  # a short alias only as written
     # a record with its texts only takes the department that answers its addressee
     assert lexicon.department_mask(["Home Office"]).tolist() == [False, True, True, True, False]
+
+
+@pytest.mark.unit
+def test_a_question_of_two_departments_asks_each_one(lexicon: Lexicon):
+    question = "How much did DfE and the Home Office each spend on communications in 2023/24?"
+    assert set(understand(question, lexicon).departments) == {"Department for Education", "Home Office"}
+    assert without_departments(question, lexicon, "Home Office") == (
+        "How much did the Home Office spend on communications in 2023/24?"
+    )
+    assert without_departments(question, lexicon, "Department for Education") == (
+        "How much did DfE spend on communications in 2023/24?"
+    )
+    assert without_departments("What has DfE said about tutoring?", lexicon, "Department for Education") == (
+        "What has DfE said about tutoring?"
+    )
 
 
 @pytest.mark.unit
@@ -188,3 +203,35 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
         embeddings=retriever.embeddings,
     )
     assert plain.search(question, k=3)[0].doc_id != target["id"]
+
+
+@pytest.mark.slow
+def test_a_question_of_two_departments_finds_each_ones_answer(tmp_path):
+    """Over a slice of the shared file with two departments' answers on their communications spending added: a
+    question asking what each spent has both answers among its first three results."""
+    import gzip
+
+    from conftest import SHARED_DATA, shared_sample_lines
+
+    from index.indexer import Indexer
+    from parlqa.settings import Settings
+    from qa.assistant import Assistant
+
+    lines = shared_sample_lines(300, step=40)
+    wanted = {"ukparl-wq-commons-1725719", "ukparl-wq-commons-1725714"}
+    rivals = {"ukparl-wq-commons-1750183", "ukparl-wq-commons-1778429", "ukparl-wq-commons-1887951"}
+    with gzip.open(SHARED_DATA, "rt", encoding="utf-8") as handle:
+        lines += [line for line in handle if json.loads(line)["id"] in wanted | rivals]
+    if len({json.loads(line)["id"] for line in lines} & wanted) < 2:
+        pytest.skip("the two communications answers are not in this copy of the shared file")
+    source = tmp_path / "slice.jsonl"
+    source.write_text("".join(lines), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "index")
+    indexer = Indexer(settings)
+    try:
+        indexer.index([source])
+    finally:
+        indexer.close()
+    bot = Assistant(settings, auto_index=False)
+    question = "How much did DESNZ and the Cabinet Office each spend on communications in 2023/24?"
+    assert wanted <= {h.doc_id for h in bot.retriever.search(question, k=3)}
