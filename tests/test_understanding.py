@@ -163,15 +163,29 @@ def test_defined_abbreviations_are_found_in_text():
     assert {e.term for e in entries} == {"SEND", "DLUHC"} and all(e.count == 3 for e in entries)
 
 
+def _indexed(lines: list[str], tmp_path):
+    """An assistant over a real index (real embeddings, Chroma) of ``lines`` of the shared file."""
+    from index.indexer import Indexer
+    from parlqa.settings import Settings
+    from qa.assistant import Assistant
+
+    source = tmp_path / "slice.jsonl"
+    source.write_text("".join(lines), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "index")
+    indexer = Indexer(settings)
+    try:
+        indexer.index([source])
+    finally:
+        indexer.close()
+    return Assistant(settings, auto_index=False)
+
+
 @pytest.mark.slow
 def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
     """A slice of the shared file, indexed with real embeddings and Chroma: naming the asker and month ranks that
     member's record first, where the words alone do not."""
     from conftest import shared_sample_lines
 
-    from index.indexer import Indexer
-    from parlqa.settings import Settings
-    from qa.assistant import Assistant
     from qa.retriever import HybridRetriever
 
     lines = shared_sample_lines(400, step=20)
@@ -182,15 +196,8 @@ def test_understanding_finds_the_asked_record_in_a_real_index(tmp_path):
         for r in records
         if r.get("asker") and r.get("date_asked") and r.get("answer_text") and askers[r["asker"]["name"]] == 1
     )
-    source = tmp_path / "slice.jsonl"
-    source.write_text("".join(lines), encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "index")
-    indexer = Indexer(settings)
-    try:
-        indexer.index([source])
-    finally:
-        indexer.close()
-    bot = Assistant(settings, auto_index=False)
+    bot = _indexed(lines, tmp_path)
+    settings = bot.settings
     month = date.fromisoformat(target["date_asked"]).strftime("%B %Y")
     question = f"What was {target['asker']['name']}'s {month} question about?"
     retriever: HybridRetriever = bot.retriever
@@ -213,10 +220,6 @@ def test_a_question_of_two_departments_finds_each_ones_answer(tmp_path):
 
     from conftest import SHARED_DATA, shared_sample_lines
 
-    from index.indexer import Indexer
-    from parlqa.settings import Settings
-    from qa.assistant import Assistant
-
     lines = shared_sample_lines(300, step=40)
     wanted = {"ukparl-wq-commons-1725719", "ukparl-wq-commons-1725714"}
     rivals = {"ukparl-wq-commons-1750183", "ukparl-wq-commons-1778429", "ukparl-wq-commons-1887951"}
@@ -224,14 +227,6 @@ def test_a_question_of_two_departments_finds_each_ones_answer(tmp_path):
         lines += [line for line in handle if json.loads(line)["id"] in wanted | rivals]
     if len({json.loads(line)["id"] for line in lines} & wanted) < 2:
         pytest.skip("the two communications answers are not in this copy of the shared file")
-    source = tmp_path / "slice.jsonl"
-    source.write_text("".join(lines), encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "index")
-    indexer = Indexer(settings)
-    try:
-        indexer.index([source])
-    finally:
-        indexer.close()
-    bot = Assistant(settings, auto_index=False)
+    bot = _indexed(lines, tmp_path)
     question = "How much did DESNZ and the Cabinet Office each spend on communications in 2023/24?"
     assert wanted <= {h.doc_id for h in bot.retriever.search(question, k=3)}
