@@ -218,7 +218,10 @@ class HybridRetriever(BaseRetriever):
         for department in departments:
             mask = lexicon.department_mask([department])
             asked = without_departments(query, lexicon, department)
-            for hit in self.search(asked, max(k, EACH_DEPARTMENT_DEPTH), filters, mode):
+            alone = self.understand(asked)
+            if alone is None or len(alone.departments) > 1:  # still names another (a misspelt name corrected)
+                continue
+            for hit in self.search(asked, max(k, EACH_DEPARTMENT_DEPTH), filters, mode, understanding=alone):
                 row = cols.row_of(hit.chunk_id)
                 if row is not None and mask[row]:
                     firsts.setdefault(hit.doc_id, hit)
