@@ -280,27 +280,24 @@ def _role(question: str, start: int, end: int, name: str, lexicon: Lexicon) -> s
     return context or "member"
 
 
-def find_departments(question: str, lexicon: Lexicon) -> list[str]:
-    found: list[str] = []
-    taken: list[tuple[int, int]] = []
+def _department_mentions(question: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], str]]:
+    """Each department's name or short name in ``question``, longest first, none overlapping another."""
+    mentions: list[tuple[tuple[int, int], str]] = []
     for pattern, department in lexicon.departments:
         for match in pattern.finditer(question):
-            if any(s < match.end() and match.start() < e for s, e in taken):
-                continue
-            taken.append(match.span())
-            if department not in found:
-                found.append(department)
-    return found
+            if not any(s < match.end() and match.start() < e for (s, e), _ in mentions):
+                mentions.append((match.span(), department))
+    return mentions
+
+
+def find_departments(question: str, lexicon: Lexicon) -> list[str]:
+    return list(dict.fromkeys(d for _, d in _department_mentions(question, lexicon)))
 
 
 def without_departments(question: str, lexicon: Lexicon, keep: str) -> str:
     """The question with every department but ``keep`` taken out: what it asks of that one department
-    ("How much did DESNZ and the Cabinet Office each spend …" → "How much did DESNZ and each spend …")."""
-    spans: list[tuple[int, int]] = []
-    for pattern, department in lexicon.departments:
-        for match in pattern.finditer(question):
-            if department != keep and not any(s < match.end() and match.start() < e for s, e in spans):
-                spans.append(match.span())
+    ("How much did DESNZ and the Cabinet Office each spend …" → "How much did DESNZ spend …")."""
+    spans = [span for span, department in _department_mentions(question, lexicon) if department != keep]
     for start, end in sorted(spans, reverse=True):
         before, after = question[:start], question[end:]
         joined = _JOIN_BEFORE.search(before)
