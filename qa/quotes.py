@@ -5,7 +5,7 @@ states about the asked subject while the draft's wording around it does not hold
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.context import LEADS_BACK, Passage, SourceSentence
@@ -205,42 +205,42 @@ def _best_quote(
     quoted and cited; None when no sentence qualifies. The question's own names and values are not that fact."""
     best: tuple[float, int, SourceSentence] | None = None
     given = question.given_names  # "Which areas were picked as Young Futures Hubs?"
-    for source in evidence:
-        for window in source.windows[1:]:
-            sentence = window.sentence
-            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
-                continue
-            if not kind_present(question.fact_kind, sentence.quote.text, given, asked.given):
-                continue
-            share = score(window, source.windows[0].evidence)
-            if share is not None and (best is None or share > best[0]):
-                best = (share, source.passage.marker, sentence)
+    for source, window, sentence in _quotable(evidence):
+        if not kind_present(question.fact_kind, sentence.quote.text, given, asked.given):
+            continue
+        share = score(window, source.windows[0].evidence)
+        if share is not None and (best is None or share > best[0]):
+            best = (share, source.passage.marker, sentence)
     if best is None:
         return None
     _, marker, sentence = best
     return VerifiedSentence(quoted_sentence(sentence, marker), {marker: [sentence]})
 
 
+def _quotable(evidence: Sequence[PassageEvidence]) -> Iterator[tuple[PassageEvidence, SourceWindow, SourceSentence]]:
+    """Every passage sentence short enough to quote whole, with its window and passage."""
+    for source in evidence:
+        for window in source.windows[1:]:
+            if window.sentence is not None and len(window.sentence.quote.text) <= MAX_QUOTE_CHARS:
+                yield source, window, window.sentence
+
+
 def reason_sentence(evidence: Sequence[PassageEvidence], question: QuestionAnalysis) -> VerifiedSentence | None:
     """For a question asking why, the source sentence that gives a reason ("… and as such took the decision to
     not offer the £1500 non-consolidated payment") about the question's subject, quoted; None when none does."""
     best: tuple[float, float, int, SourceSentence] | None = None
-    for source in evidence:
-        for window in source.windows[1:]:
-            sentence = window.sentence
-            if sentence is None or len(sentence.quote.text) > MAX_QUOTE_CHARS:
-                continue
-            if not REASON_MARKS.search(sentence.quote.text):
-                continue
-            around = Evidence(f"{window.before.text if window.before else ''} {sentence.quote.text}")
-            if not all(window.evidence.has_name(n) or around.has_name(n) for n in question.names):
-                continue
-            own = window.evidence.term_share(question.subject_terms)
-            share = around.term_share(question.subject_terms)
-            if own < REASON_OWN_SHARE or share < REASON_SHARE:
-                continue
-            if best is None or (share, own) > best[:2]:
-                best = (share, own, source.passage.marker, sentence)
+    for source, window, sentence in _quotable(evidence):
+        if not REASON_MARKS.search(sentence.quote.text):
+            continue
+        around = Evidence(f"{window.before.text if window.before else ''} {sentence.quote.text}")
+        if not all(window.evidence.has_name(n) or around.has_name(n) for n in question.names):
+            continue
+        own = window.evidence.term_share(question.subject_terms)
+        share = around.term_share(question.subject_terms)
+        if own < REASON_OWN_SHARE or share < REASON_SHARE:
+            continue
+        if best is None or (share, own) > best[:2]:
+            best = (share, own, source.passage.marker, sentence)
     if best is None:
         return None
     *_, marker, sentence = best
