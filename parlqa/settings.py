@@ -53,6 +53,14 @@ class SearchSettings(BaseModel):
     k: int = Field(3, ge=1, le=50, description="Passages given to the model (3: best key facts for base).")
     retrieval: RetrievalMode = Field("hybrid", description="dense, bm25 or hybrid.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    score_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Hybrid fusion: 0 fuses the dense and BM25 rankings by reciprocal rank; above 0 they are first "
+        "joined as one ranking by score_weight x cosine + (1 - score_weight) x BM25 ÷ the best BM25, so that a "
+        "large lead in one score is not lost to the other ranking's order.",
+    )
     candidates: int = Field(40, ge=1, description="Candidates taken from each retriever before fusion.")
     max_chunks_per_doc: int = Field(2, ge=1, description="Most passages one document may fill.")
     understand_metadata: bool = Field(

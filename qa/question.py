@@ -214,6 +214,9 @@ _DEPARTMENT = re.compile(
     re.IGNORECASE,
 )
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:date|day)s?\b", re.IGNORECASE)
+_WHEN_CLAUSE = re.compile(
+    r"(?<=\w)\s+when (?:he|she|they|it|the (?:minister|department|government|secretary of state))\b", re.IGNORECASE
+)  # "What post did Will Quince hold when he answered …?" asks for the post, not the date
 _RECORD_ASK = r"(?:ask(?:ed|s)?|table[ds]?|submit(?:ted)?|(?:put|raised?)(?!\s+(?:out|up|forward|in place)))"
 _WHEN_ASKED = re.compile(
     rf"\bwhen\b[^?.]*?\b{_RECORD_ASK}\b|\bdate\b[^?.]*?\b{_RECORD_ASK}\b", re.IGNORECASE
@@ -247,9 +250,10 @@ _PERSON_CUE = re.compile(
 _NAME_CUE = re.compile(
     r"\b(?:which|wich)\s+(?:[a-z]+\s+)?(?:areas?|regions?|local authorit(?:y|ies)|councils?|organi[sz]ations?"
     r"|charit(?:y|ies)|laws?|acts?|legislation|countr(?:y|ies)|constabular(?:y|ies)|police forces?|towns?"
-    r"|cit(?:y|ies)|count(?:y|ies)|nations?|prisons?|hospitals?|universit(?:y|ies))\b(?!\s+of\b)",
+    r"|cit(?:y|ies)|count(?:y|ies)|nations?|prisons?|hospitals?|universit(?:y|ies))\b(?!\s+of\b)"
+    r"|\b(?:what|which|wich)\s+(?:ministerial\s+(?:post|role|office|position|title)|post|job title|title)\b",
     re.I,
-)  # asks for a named place, body or law
+)  # asks for a named place, body, law or post
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[‘'“\"]([^’'”\"]{3,80})[’'”\"](?=[\s?.,;:!]|$)")
 _NAME_RUN = re.compile(r"\b(?:[A-Z][\w'’\-]*|of|for|and|the|on)(?:\s+(?:[A-Z][\w'’\-]*|of|for|and|the|on))*")
 
@@ -349,7 +353,7 @@ def _fields_asked(question: str) -> tuple[AskedField, ...]:
         found.append(AskedField.ASKER)
     if _DEPARTMENT.search(question):
         found.append(AskedField.DEPARTMENT)
-    if _WHEN.search(question):
+    if _WHEN.search(_WHEN_CLAUSE.sub(" ", question)):
         asked, answered = _WHEN_ASKED.search(question), _WHEN_ANSWERED.search(question)
         if asked:  # "on what date was the question answered in December 2016 … asked?": give both dates
             found.append(AskedField.DATE_ASKED)

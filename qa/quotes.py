@@ -144,7 +144,7 @@ def replacement(
     def score(window: SourceWindow, header: Evidence) -> float | None:
         if not all(window.evidence.has(f) for f in values):
             return None
-        parts = [window.evidence] + ([window.before] if window.before is not None else [])
+        parts = [window.evidence] + ([window.before] if window.leans_on_before else [])
         if not all(any(e.has_name(n) for e in parts) for n in question.names):
             return None
         share = max(e.term_share(question.subject_terms) for e in parts)

@@ -217,7 +217,9 @@ def subject_beside_fact(
                 if not any(kind_present(k, window.sentence.quote.text, given, stated) for k in kinds):
                     continue
                 # "… for this pilot launched on …" is read with the sentence before it
-                before = [window.before] if window.before is not None and (quoted or not window.own_names) else []
+                # (a sentence naming its own subject, "We have also invested £100 million in the Innovation
+                # Programme", is not read as about what the sentence before it names)
+                before = [window.before] if window.leans_on_before else []
                 parts = [window.evidence, *before]
                 if any(e.has_name(n) for n in names for e in parts):
                     return True

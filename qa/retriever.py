@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank fusion."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank fusion (or first joined
+by a weighted sum of their scaled scores)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,34 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, start=1):
             scores[item] += weight / (k + rank)
     return dict(scores)
+
+
+def convex_fusion(dense: Sequence[Hit], sparse: Sequence[Hit], dense_weight: float) -> list[Hit]:
+    """One ranking of the dense and BM25 candidates by ``dense_weight`` x cosine + (1 - ``dense_weight``) x BM25
+    ÷ the best BM25 (each scaled from its theoretical minimum, 0); a candidate missing from one list takes that
+    list's lowest (it scored below its cut). Each hit keeps both raw scores where known."""
+    dense_of = {h.chunk_id: max(h.dense_score or 0.0, 0.0) for h in dense}
+    top = max((h.lexical_score or 0.0 for h in sparse), default=0.0) or 1.0
+    lexical_of = {h.chunk_id: (h.lexical_score or 0.0) / top for h in sparse}
+    dense_floor = min(dense_of.values(), default=0.0)
+    lexical_floor = min(lexical_of.values(), default=0.0)
+    hits: dict[str, Hit] = {}
+    for hit in [*dense, *sparse]:
+        seen = hits.get(hit.chunk_id)
+        if seen is None:
+            hits[hit.chunk_id] = hit
+        else:
+            update = {
+                "dense_score": seen.dense_score if seen.dense_score is not None else hit.dense_score,
+                "lexical_score": seen.lexical_score if seen.lexical_score is not None else hit.lexical_score,
+            }
+            hits[hit.chunk_id] = seen.model_copy(update=update)
+    scored = [
+        (dense_weight * dense_of.get(i, dense_floor) + (1 - dense_weight) * lexical_of.get(i, lexical_floor), n, h)
+        for n, (i, h) in enumerate(hits.items())
+    ]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [h.model_copy(update={"score": s}) for s, _, h in scored]
 
 
 SPECIFIC_WINDOW = 30  # candidates the question's years, numbers and names may reorder
@@ -190,7 +219,10 @@ class HybridRetriever(BaseRetriever):
             extra = self._understood(lexical, understood, lexical_query, dense, n, mask) if understood else []
             if lexical_query != corrected:  # the meanings of the abbreviations: a ranking of its own
                 extra.insert(0, (self._sparse(lexical, lexical_query, n, mask), 1.0))
-            base = [(r, 1.0) for r in ([dense, sparse] if mode == "hybrid" else [sparse])]
+            if mode == "hybrid" and self.settings.score_weight > 0 and dense and sparse:
+                base = [(convex_fusion(dense, sparse, self.settings.score_weight), 2.0)]
+            else:
+                base = [(r, 1.0) for r in ([dense, sparse] if mode == "hybrid" else [sparse])]
             weighted = [(r, w) for r, w in base + extra if r]
             if len(weighted) == 1 and not extra:
                 ranked = sparse

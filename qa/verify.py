@@ -88,6 +88,7 @@ def declines(text: str) -> bool:
 
 
 _REFERS_BACK = re.compile(r"\s*(?:It|Its|This|These|That|They|Their|He|She)\b")
+_POINTS_BACK = re.compile(r"\b(?:this|these|such)\s+[a-z]", re.IGNORECASE)  # "… for this pilot launched on …"
 
 
 @dataclass
@@ -125,6 +126,15 @@ class SourceWindow:
         if self.before is None:
             return False
         return not self.own_names or (self.sentence is not None and bool(_REFERS_BACK.match(self.sentence.quote.text)))
+
+    @property
+    def leans_on_before(self) -> bool:
+        """Whether the sentence may be read with the one before for its subject: it reads back, or points back
+        ("… for this pilot launched on …"). "We have also invested £100 million in the Innovation Programme"
+        names its own subject, so it is not about the centre of expertise the sentence before names."""
+        if self.before is None:
+            return False
+        return self.reads_back or (self.sentence is not None and bool(_POINTS_BACK.search(self.sentence.quote.text)))
 
     def states_what(self, detail: list[str], minimum: int = MIN_DETAIL_TERMS) -> bool:
         """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100

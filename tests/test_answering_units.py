@@ -20,7 +20,7 @@ from qa.quotes import (
 )
 from qa.refusal import RefusalThresholds, decide, kind_present, signals
 from qa.sentences import split_sentences
-from qa.types import Hit, Quote
+from qa.types import AnswerSentence, Hit, Quote
 from qa.verify import DECLINED, OPENS_NOTHING, PassageEvidence, declines, verify
 
 pytestmark = pytest.mark.unit
@@ -133,6 +133,9 @@ def test_number_in_another_passage_only():
         ("Which department responded to the question on youth clubs?", {AskedField.DEPARTMENT}),
         ("When was the Early Intervention Foundation set up?", set()),
         ("Who chairs the Child Safeguarding Practice Review Panel?", set()),
+        ("What ministerial post did Will Quince hold when he answered the question on family support?", set()),
+        ("Which minister replied when the question on adoption was asked?",
+         {AskedField.ANSWERER, AskedField.DATE_ASKED, AskedField.DATE_ANSWERED}),
     ],
 )  # fmt: skip
 def test_metadata_questions_are_recognised(question, fields):
@@ -759,6 +762,25 @@ def test_the_asked_subject_and_the_asked_kind_of_fact_share_a_source_sentence():
     assert subject_beside_fact(verify(answer, [beside], question), analyse(question), (FactKind.DATE,))
     follows = passage(1, "We funded the What Works Centre for children's social care. It is due to open this Spring.")
     assert subject_beside_fact(verify(answer, [follows], question), analyse(question), (FactKind.DATE,))
+
+
+def test_a_sentence_naming_its_own_subject_is_not_read_with_the_one_before():
+    from qa.refusal import subject_beside_fact
+
+    question = "What budget was the new national centre of expertise on child sexual abuse given?"
+    body = (
+        "We are establishing a new national centre of expertise on child sexual abuse. We have also invested around "
+        "£100 million in the Children's Social Care Innovation Programme."
+    )
+    answer = [("Around £100 million was invested in the Children's Social Care Innovation Programme.", [1])]
+    checked = verify(answer, [passage(1, body)], question)
+    assert checked.kept  # the amount is in the source …
+    assert not subject_beside_fact(checked, analyse(question), (FactKind.MONEY,))  # … but of another programme
+    drafted = AnswerSentence(text="The national centre of expertise was given £100 million.", markers=[1])
+    assert replacement(drafted, evidence_of(passage(1, body)), analyse(question), QuotePolicy()) is None
+    pilot = "We are funding a national centre of expertise on child sexual abuse. This centre received £5 million."
+    funded = verify([("The centre received £5 million.", [1])], [passage(1, pilot)], question)
+    assert funded.kept and subject_beside_fact(funded, analyse(question), (FactKind.MONEY,))
 
 
 def test_amounts_months_and_counts_are_read_as_their_kinds():

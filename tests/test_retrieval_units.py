@@ -10,7 +10,7 @@ import pytest
 from index.lexical import ChunkColumns
 from qa.citations import parse_markers
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
-from qa.retriever import cap_per_document, reciprocal_rank_fusion
+from qa.retriever import cap_per_document, convex_fusion, reciprocal_rank_fusion
 from qa.sentences import sentences
 from qa.types import Filters, Hit
 
@@ -39,6 +39,22 @@ def test_rrf_scores():
     assert scores["c"] == pytest.approx(1 / 63 + 1 / 61)
     assert scores["b"] == pytest.approx(1 / 62)
     assert sorted(scores, key=scores.get, reverse=True) == ["a", "c", "b"]
+
+
+@pytest.mark.unit
+def test_a_large_bm25_lead_survives_score_fusion_where_rank_fusion_loses_it():
+    def scored(doc: str, dense: float | None = None, lexical: float | None = None) -> Hit:
+        return Hit(chunk_id=doc, doc_id=doc, score=1.0, text="t", metadata={}, dense_score=dense, lexical_score=lexical)
+
+    dense = [scored("b", dense=0.62), scored("c", dense=0.61), scored("d", dense=0.60), scored("a", dense=0.58)]
+    sparse = [scored("a", lexical=4.9), scored("b", lexical=2.7), scored("c", lexical=2.6), scored("e", lexical=1.0)]
+    by_rank = reciprocal_rank_fusion([[h.chunk_id for h in dense], [h.chunk_id for h in sparse]])
+    assert max(by_rank, key=by_rank.get) == "b"  # second in BM25 by a wide margin, first by rank
+    joined = convex_fusion(dense, sparse, 0.5)
+    assert joined[0].chunk_id == "a"
+    assert (joined[0].dense_score, joined[0].lexical_score) == (0.58, 4.9)  # both raw scores kept
+    assert {h.chunk_id for h in joined} == {"a", "b", "c", "d", "e"}
+    assert [h.chunk_id for h in convex_fusion(dense, sparse, 1.0)][:3] == ["b", "c", "d"]  # dense alone
 
 
 def _hit(doc: str, n: int) -> Hit:
