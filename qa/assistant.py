@@ -49,7 +49,7 @@ from qa.refusal import (
     signals,
     subject_beside_fact,
 )
-from qa.retriever import HybridRetriever
+from qa.retriever import HybridRetriever, SearchReport
 from qa.search import DocumentSearch, widen_hits
 from qa.timeline import DEFAULT_LIMIT, build_timeline, entry_hit, summarise, summary_entries
 from qa.types import (
@@ -258,6 +258,7 @@ class Assistant:
         k = prepared.k or self.settings.k
         if prepared.analysis.several_records:  # "which ministers have answered …": list more records
             k = max(k, SEVERAL_RECORDS_K)
+        report = SearchReport()
         prepared.hits = self.retriever.search(
             prepared.standalone,
             k=k,
@@ -265,11 +266,15 @@ class Assistant:
             mode=prepared.mode,
             query_embedding=vector,
             understanding=understood,
+            report=report,
         )
         dense = [h.dense_score for h in prepared.hits if h.dense_score is not None]
         if prepared.hits and len(dense) < len(prepared.hits):
             dense = self._similarities(vector, prepared.hits)
-        prepared.best_similarity = max(dense, default=None)
+        # the corpus's passage nearest the question, whether or not the fused ranking kept it
+        prepared.best_similarity = max(
+            [*dense, *([report.best_dense] if report.best_dense is not None else [])], default=None
+        )
         if self.settings.whole_answer_chars and prepared.hits:
             prepared.hits = widen_hits(self.documents.table(), prepared.hits, self.settings.whole_answer_chars)
         prepared.timings["retrieve"] = time.perf_counter() - started
@@ -295,7 +300,12 @@ class Assistant:
         if prepared.decision.refuse:
             prepared.refusal_reason = prepared.decision.reason
         prepared.passages = build_passages(
-            prepared.query_vector or [], prepared.hits, self.sentence_vectors, s.context_chars, prepared.analysis
+            prepared.query_vector or [],
+            prepared.hits,
+            self.sentence_vectors,
+            s.context_chars,
+            prepared.analysis,
+            s.context_neighbours,
         )
         prepared.extract = [] if prepared.refusal_reason else instant_extract(prepared.passages)
         prepared.timings["extract"] = time.perf_counter() - started

@@ -12,7 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from corpus.dates import long_date
-from qa.facts import Evidence
+from qa.facts import Evidence, facts_of, record_periods
 from qa.prompts import SOURCE_LINE
 from qa.question import QuestionAnalysis
 from qa.sentences import split_sentences
@@ -46,6 +46,12 @@ class Passage:
     def prompt_line(self) -> str:
         text = " ".join(s.quote.text for s in self.kept)
         return SOURCE_LINE.format(marker=self.marker, label=self.label, text=text)
+
+    def paragraph_break_before(self, index: int) -> bool:
+        """Whether a new paragraph of the answer starts at sentence ``index``."""
+        body, start = self.hit.body, self.hit.body_start
+        gap = body[self.sentences[index - 1].quote.end - start : self.sentences[index].quote.start - start]
+        return "\n" in gap
 
     def metadata_line(self) -> str:
         """The record's fields as one line of text, for checking names and dates against them."""
@@ -106,6 +112,24 @@ TERM_WEIGHT = 0.5  # a sentence holding all the question's subject words gains t
 KIND_WEIGHT = 0.2  # and this much for stating a fact of the asked kind (an amount for "how much", ...)
 LIST_ITEMS = 12  # items of a list kept after its opening sentence ("…, which are:")
 RANK_WEIGHT = 0.05  # per rank, so that near-equal sentences come from the better passage
+PERIOD_WEIGHT = 0.3  # lost by every sentence of a record outside the years or months the question names
+
+
+INTRODUCTION_CHARS = 60  # a sentence this short that states no fact introduces what follows it
+
+
+def introduces(text: str) -> bool:
+    """Whether a sentence only introduces the rest of its paragraph: "A great deal has been achieved."."""
+    return len(text) <= INTRODUCTION_CHARS and not facts_of(text) and text.rstrip().endswith(".")
+
+
+def in_period(question: QuestionAnalysis, passage: Passage) -> bool:
+    """Whether the record covers every year and month the question names, by its dates or its text ("In the 2022
+    answer, …" is not about a 2015 one)."""
+    if not question.years and not question.months:
+        return True
+    years, months = record_periods(passage.hit.text, passage.hit.record)
+    return all(y in years for y in question.years) and all(f"{y:04d}-{m:02d}" in months for y, m in question.months)
 
 
 def sentence_scores(passages: list[Passage], question: QuestionAnalysis | None) -> dict[tuple[int, int], float]:
@@ -115,8 +139,9 @@ def sentence_scores(passages: list[Passage], question: QuestionAnalysis | None) 
 
     scores = {}
     for rank, p in enumerate(passages):
+        outside = question is not None and not in_period(question, p)
         for i, sentence in enumerate(p.sentences):
-            score = sentence.relevance - RANK_WEIGHT * rank
+            score = sentence.relevance - RANK_WEIGHT * rank - PERIOD_WEIGHT * outside
             if question is not None:
                 score += TERM_WEIGHT * Evidence(sentence.quote.text).term_share(question.subject_terms)
                 score += KIND_WEIGHT * kind_present(question.fact_kind, sentence.quote.text)
@@ -124,10 +149,13 @@ def sentence_scores(passages: list[Passage], question: QuestionAnalysis | None) 
     return scores
 
 
-def select_context(passages: list[Passage], question: QuestionAnalysis | None, budget_chars: int) -> None:
+def select_context(
+    passages: list[Passage], question: QuestionAnalysis | None, budget_chars: int, neighbours: int = 0
+) -> None:
     """Choose the sentences the model sees, within ``budget_chars`` in all: the best-scoring sentences, each with
-    the sentence before it when it opens with "It", "This", … (its subject is there); a whole short answer when
-    it fits. Sets each passage's ``kept`` in text order."""
+    the sentence before it when it opens with "It", "This", … (its subject is there), and the ``neighbours``
+    best each with the next sentence of its paragraph; a whole short answer when it fits. Sets each passage's
+    ``kept`` in text order."""
     scores = sentence_scores(passages, question)
     by_marker = {p.marker: p for p in passages}
     chosen: set[tuple[int, int]] = set()
@@ -142,12 +170,17 @@ def select_context(passages: list[Passage], question: QuestionAnalysis | None, b
         used += cost
         return True
 
+    seeds = 0
     for key in sorted(scores, key=scores.get, reverse=True):
         if used >= budget_chars:
             break
         if not take(key):
             continue
+        seeds += 1
         sentences = by_marker[key[0]].sentences
+        follows = key[1] + 1
+        if seeds <= neighbours and follows < len(sentences) and not by_marker[key[0]].paragraph_break_before(follows):
+            take((key[0], follows))  # "… rated inadequate receive support." "Those performing well share …"
         if key[1] > 0 and (
             _ANAPHOR.match(sentences[key[1]].quote.text) or LEADS_BACK.match(sentences[key[1]].quote.text)
         ):
@@ -155,6 +188,11 @@ def select_context(passages: list[Passage], question: QuestionAnalysis | None, b
         if sentences[key[1]].quote.text.rstrip().endswith(":"):  # "… eight CDCs offer it, which are:" and its items
             for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):
                 if not take((key[0], item)) or sentences[item].quote.text.rstrip().endswith((".", "?", ":")):
+                    break
+        elif introduces(sentences[key[1]].quote.text):  # "A great deal has been achieved." and what was
+            passage = by_marker[key[0]]
+            for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):
+                if passage.paragraph_break_before(item) or not take((key[0], item)):
                     break
     for p in passages:
         p.kept = [s for i, s in enumerate(p.sentences) if (p.marker, i) in chosen]
@@ -166,6 +204,7 @@ def build_passages(
     vectors: SentenceVectors,
     budget_chars: int,
     question: QuestionAnalysis | None = None,
+    neighbours: int = 0,
 ) -> list[Passage]:
     """Number the hits [1]..[n], score their sentences for the question and keep the best within the budget."""
     q = np.asarray(query_vector, dtype=np.float32)
@@ -174,7 +213,7 @@ def build_passages(
         for s in sentences:
             s.relevance = float(s.vector @ q)
         passages.append(Passage(marker=marker, hit=hit, sentences=sentences))
-    select_context(passages, question, budget_chars)
+    select_context(passages, question, budget_chars, neighbours)
     return passages
 
 

@@ -335,11 +335,26 @@ def names_in(sentence: str) -> list[str]:
             words = words[:cut]
             while words and words[-1].lower() in NAME_STOPWORDS:
                 words.pop()
-        name = " ".join(words)
-        if not name or name.isdigit():
-            continue
-        names.append(name)
+        for part in split_after_abbreviations(words):
+            name = " ".join(part)
+            if name and not name.isdigit():
+                names.append(name)
     return names
+
+
+def split_after_abbreviations(words: list[str]) -> list[list[str]]:
+    """ "DWP and the Home Office" is two names: an abbreviation does not run on into "and" ("Culture, Media and
+    Sport" does)."""
+    parts, current = [], []
+    for i, word in enumerate(words):
+        if word.lower() == "and" and current and re.fullmatch(r"[A-Z]{2,}s?", current[-1]) and i + 1 < len(words):
+            parts.append(current)
+            current = []
+            continue
+        if not current and word.lower() in NAME_STOPWORDS:
+            continue
+        current.append(word)
+    return [*parts, current] if current else parts
 
 
 def facts_of(sentence: str) -> list[Fact]:

@@ -38,6 +38,9 @@ _OFFICE = (
 
 _DATE_OF = {AskedField.ANSWERER: AskedField.DATE_ANSWERED, AskedField.ASKER: AskedField.DATE_ASKED}
 SEVERAL_RECORDS_SHOWN = 6  # "which ministers have answered …": the best-ranked matching records listed, one each
+STATES_MARGIN = 0.25  # a later record is the one asked about when one of its sentences holds this much more of
+# the question's subject words than any of the first record's ("which minister said the safeguarding partners
+# should publish a threshold document?" is about the record that says so, not the best-ranked one)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,25 @@ def matches(question: QuestionAnalysis, passage: Passage) -> bool:
     return not question.names or sum(evidence.has_name(n) for n in question.names) >= len(question.names) / 2
 
 
+def statement_share(question: QuestionAnalysis, passage: Passage) -> float:
+    """The largest share of the question's subject words in the record's title and question, or in one sentence
+    of its answer."""
+    terms = question.subject_terms
+    if not terms:
+        return 0.0
+    hit = passage.hit
+    parts = [hit.text[: hit.record.header_chars], *(s.quote.text for s in passage.sentences)]
+    return max(Evidence(part).term_share(terms) for part in parts)
+
+
+def _states_most(question: QuestionAnalysis, matching: list[Passage]) -> Passage:
+    """The best-ranked matching record, unless a later one states the question's words by ``STATES_MARGIN``
+    more."""
+    shares = [statement_share(question, p) for p in matching]
+    best = max(range(len(matching)), key=lambda i: (shares[i], -i))
+    return matching[best] if shares[best] - shares[0] >= STATES_MARGIN else matching[0]
+
+
 def _one_date_each(question: QuestionAnalysis) -> list[QuestionAnalysis]:
     """ "The July 2015 question and the December 2016 question": one analysis per month (or year) named, for
     questions about several records; empty when the question names fewer than two."""
@@ -89,9 +111,9 @@ def _records(question: QuestionAnalysis, passages: list[Passage]) -> list[Passag
             if passage.hit.doc_id not in chosen and matches(question, passage):
                 chosen[passage.hit.doc_id] = passage
         return list(chosen.values())[:SEVERAL_RECORDS_SHOWN]
-    first = next((p for p in passages if matches(question, p)), None)
-    if first is not None:
-        return [first]
+    matching = [p for p in passages if matches(question, p)]
+    if matching:
+        return [_states_most(question, matching)]
     found = [next((p for p in passages if matches(each, p)), None) for each in _one_date_each(question)]
     if found and all(found) and len({p.hit.doc_id for p in found if p}) == len(found):
         return [p for p in found if p]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from qa.facts import MONTHS, financial_years_in, plain, years_in
+from qa.facts import MONTHS, financial_years_in, plain, split_after_abbreviations, years_in
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 GENERIC_WORDS = frozenset(
@@ -395,7 +395,8 @@ def _names(question: str) -> tuple[str, ...]:
                 run.pop()
             if run:
                 run[-1] = re.sub(r"-[a-z][\w-]*$", "", run[-1])  # "AI-generated" names AI
-                names.append(" ".join(run).replace("’s", "").removesuffix("'s").strip("'’‘“”\""))
+                for part in split_after_abbreviations(run):  # "DWP and the Home Office": two names
+                    names.append(" ".join(part).replace("’s", "").removesuffix("'s").strip("'’‘“”\""))
             run = []
     return tuple(dict.fromkeys(n for n in names if n))
 

@@ -126,8 +126,11 @@ def signals(question: QuestionAnalysis, hits: list[Hit], best_similarity: float 
     fields = [_record_fields(h.record) for h in hits]
     whole = Evidence("\n".join([*texts, *fields]))
     coverage = None
-    if question.names:
-        coverage = sum(whole.has_name(n) for n in question.names) / len(question.names)
+    if question.names:  # "(DfE figures)" is met by a question put to the Secretary of State for Education
+        found = [
+            whole.has_name(n) or any(names_addressee(n, h.record.addressed_to) for h in hits) for n in question.names
+        ]
+        coverage = sum(found) / len(question.names)
     best = 0.0
     for hit in hits:
         sentences = re.split(r"(?<=[.!?])\s+|\n+", hit.body)

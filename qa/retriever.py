@@ -7,6 +7,7 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,14 @@ from qa.understanding import Lexicon, understand, without_departments
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
 SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
+
+
+@dataclass
+class SearchReport:
+    """What a search saw besides its results: the best cosine among all its dense candidates (a score-fused
+    ranking may rank a lexical match above the passage nearest the question)."""
+
+    best_dense: float | None = None
 
 
 EACH_DEPARTMENT_DEPTH = 5  # results of each department's own search read for its best answer
@@ -168,13 +177,17 @@ class HybridRetriever(BaseRetriever):
         mode: RetrievalMode | None = None,
         query_embedding: list[float] | None = None,
         understanding: Understanding | None = None,
+        report: SearchReport | None = None,
     ) -> list[Hit]:
         """The top ``k`` passages for ``query`` under ``filters``, best first; what the question names (see
-        ``understand``, read here unless given) adds rankings of the records that match it."""
+        ``understand``, read here unless given) adds rankings of the records that match it. ``report``, when
+        given, is filled in."""
         k = k or self.k
         mode = mode or self.mode
         understood = understanding if understanding is not None else self.understand(query)
         ranked = self.candidates(query, k, filters, mode, query_embedding, understood)
+        if report is not None:
+            report.best_dense = max((h.dense_score for h in ranked if h.dense_score is not None), default=None)
         corrected = understood.corrected_query if understood else query
         if self.settings.rerank and mode != "dense":
             ranked = self.reranker().rerank(ranked, QuestionCues.of(corrected, understood))
@@ -225,7 +238,7 @@ class HybridRetriever(BaseRetriever):
                 base = [(r, 1.0) for r in ([dense, sparse] if mode == "hybrid" else [sparse])]
             weighted = [(r, w) for r, w in base + extra if r]
             if len(weighted) == 1 and not extra:
-                ranked = sparse
+                ranked = weighted[0][0]
             else:
                 ranked = self._fuse([r for r, _ in weighted], [w for _, w in weighted])
         if understood is not None and understood.latest:

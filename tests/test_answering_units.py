@@ -168,6 +168,22 @@ def test_refusal_checks_years_names_and_similarity():
     assert decide(signals(analyse("anything at all"), [], None), LOOSE).refuse
 
 
+def test_two_bodies_named_together_are_two_names_and_an_addressed_office_names_its_department():
+    question = analyse("How many card purchases did DWP and the Home Office each make in 2022 (DfE figures)?")
+    assert question.names == ("DWP", "Home Office", "DfE")
+    assert analyse("What did the Department for Culture, Media and Sport say?").names[-1] == "Media and Sport"
+    put = passage(
+        1,
+        "The Department for Work and Pensions made 120 card purchases in 2022. The Home Office made 80.",
+        addressed_to="Secretary of State for Education",
+    )
+    assert decide(signals(question, [put.hit], 0.6), LOOSE).signals.name_coverage == 1.0
+    unaddressed = passage(
+        2, "The Department for Work and Pensions made 120 card purchases in 2022. The Home Office made 80."
+    )
+    assert decide(signals(question, [unaddressed.hit], 0.6), LOOSE).signals.name_coverage == pytest.approx(2 / 3)
+
+
 # metadata answers -----------------------------------------------------------------------------------------------
 def test_metadata_answer_comes_from_the_record():
     found = answer_metadata(analyse("Which minister replied to the December 2016 question, and when?"), [EIF])
@@ -365,6 +381,31 @@ def test_a_question_naming_two_records_is_answered_from_both():
         answer_metadata(analyse("Which minister answered the July 2015 and the May 2019 question?"), [EIF, older])
         is None
     )
+
+
+def test_who_said_it_is_answered_from_the_record_that_says_it():
+    statement = passage(
+        1,
+        "Local Safeguarding Children Boards will publish practice guidance. Keeping children safe is our priority.",
+        answerer="Ed Balls",
+        doc_id="statement",
+    )
+    said = passage(
+        2,
+        "In each local area, the safeguarding partners should publish a threshold document.",
+        answerer="Will Quince",
+        date_answered="2022-03-31",
+        doc_id="said",
+    )
+    question = analyse(
+        "Which minister said every local area's safeguarding partners should publish a threshold document?"
+    )
+    found = answer_metadata(question, [statement, said])
+    assert found is not None and found.passage.hit.doc_id == "said" and "Will Quince" in found.text
+    close = passage(
+        3, "The safeguarding partners in each local area publish a document.", answerer="Ed Balls", doc_id="close"
+    )
+    assert answer_metadata(question, [close, said]).passage.hit.doc_id == "close"  # near enough: rank decides
 
 
 def test_which_ministers_lists_every_matching_record_once():

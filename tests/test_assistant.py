@@ -108,6 +108,33 @@ def test_retrieve_returns_ranked_typed_hits(assistant):
     assert all(h.text and h.metadata["doc_id"] == h.doc_id for h in hits)
 
 
+def test_score_fusion_joins_the_dense_and_bm25_candidates(assistant):
+    """Over the real index: a dense weight of 1 ranks by cosine alone and 0 by BM25 alone, and a weight between
+    them keeps both raw scores on the hits (not one list standing in for both)."""
+    from qa.retriever import HybridRetriever, SearchReport
+
+    question = "what does building a safe and confident future actually set out?"
+    plain: HybridRetriever = assistant.retriever
+
+    def fused(weight: float) -> list:
+        retriever = HybridRetriever(
+            settings=assistant.settings.with_overrides(score_weight=weight, understand_metadata=False),
+            store=plain.store,
+            embeddings=plain.embeddings,
+        )
+        return retriever.candidates(question, 3, None, "hybrid", None, None)
+
+    by_dense = plain.candidates(question, 3, None, "dense", None, None)
+    by_bm25 = plain.candidates(question, 3, None, "bm25", None, None)
+    assert [h.chunk_id for h in fused(1.0)][:3] == [h.chunk_id for h in by_dense][:3]
+    assert [h.chunk_id for h in fused(0.0001)][0] == by_bm25[0].chunk_id
+    half = fused(0.5)
+    assert any(h.dense_score is not None for h in half) and any(h.lexical_score is not None for h in half)
+    report = SearchReport()
+    plain.search(question, k=3, report=report)
+    assert report.best_dense == pytest.approx(max(h.dense_score for h in by_dense))
+
+
 def test_filters_reach_the_model_path(assistant):
     answer = assistant.ask(EIF_QUESTION, filters={"house": "Lords"})
     assert all(h.doc_id == LORDS_DOC for h in answer.hits)

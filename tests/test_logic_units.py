@@ -244,6 +244,19 @@ def test_a_chosen_sentence_opening_a_list_brings_its_items():
     assert kept[0].endswith("are:") and [k.split()[1] for k in kept[1:]] == ["Ely", "Poole", "Woking"]
 
 
+def test_a_chosen_sentence_introducing_its_paragraph_brings_the_rest_of_it():
+    embeddings = HashEmbeddings()
+    body = (
+        "Achievements this year are many.\nA great deal has been achieved. Over 50,000 people registered to become "
+        "social workers. The Action on Health Visiting Programme raised the profession's profile.\nTractors are "
+        "green and fields are wide in every county of England."
+    )
+    query = embeddings.embed_query("what has been achieved")
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=180)
+    kept = [s.quote.text.split()[0] for s in only.kept]
+    assert kept[-3:] == ["A", "Over", "The"] and "Tractors" not in kept  # its paragraph, not the next one
+
+
 # citations and composition ----------------------------------------------------------------------------------------
 
 
