@@ -46,6 +46,7 @@ from qa.refusal import (
     decide,
     kind_present,
     kinds_checked,
+    name_from_text,
     signals,
     subject_beside_fact,
 )
@@ -494,6 +495,13 @@ class Assistant:
             # question in two parts is answered in part by a sentence of either part's kind)
             checked.dropped += [
                 v.sentence.model_copy(update={"note": f"it states no {kind.value}"}) for v in checked.kept
+            ]
+            checked.kept = []
+        if checked.kept and kinds == (FactKind.NAME,) and not name_from_text(checked, analysis):
+            # "What post did she hold?" answered with the record's own title
+            checked.dropped += [
+                v.sentence.model_copy(update={"note": "the name it gives is not in the source's text"})
+                for v in checked.kept
             ]
             checked.kept = []
         if checked.kept and kinds_checked(kinds) and not subject_beside_fact(checked, analysis, kinds, stated):

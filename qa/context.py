@@ -12,7 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from corpus.dates import long_date
-from qa.facts import Evidence, facts_of, record_periods
+from qa.facts import Evidence, department_of_office, facts_of, record_periods
 from qa.prompts import SOURCE_LINE
 from qa.question import QuestionAnalysis
 from qa.sentences import split_sentences
@@ -66,6 +66,9 @@ class Passage:
         ):
             if value:
                 parts.append(f"{label} {value}")
+        office = None if record.department else department_of_office(record.addressed_to)
+        if office:  # a record without its department field was put to the office that heads one
+            parts.append(f"Put to the {record.addressed_to} ({office})")
         return ". ".join(parts) + "."
 
 

@@ -32,7 +32,10 @@ _DAY_MONTH_YEAR = re.compile(
 _MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_YEAR = re.compile(rf"\b({MONTH_PATTERN})\.?\s+(\d{{4}})\b", re.IGNORECASE)
-_MONEY = re.compile(r"£\s?(\d[\d,]*(?:\.\d+)?)\s?(billion|million|thousand|bn|mn|m|b|k)?(?![a-z])", re.IGNORECASE)
+_MONEY = re.compile(
+    r"£\s?(\d[\d,]*(?:\.\d+)?)(?:\s?(billion|million|thousand|bn|mn|m|b|k)(?![a-z])(?<!\s[mbk]))?(?![a-z])",
+    re.IGNORECASE,
+)  # "£5m", "£5 million"; a letter standing apart is no scale ("£194,605.36 b) Total …" is a list's next item)
 _NUMBER = re.compile(r"(?<![\w.£-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})(?:\s?[-/–]\s?(\d{2,4}))?\b")
 _NAME = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on|in)\s+)*[A-Z][\w'’\-]*)*")
@@ -486,6 +489,13 @@ def _short_names() -> dict[str, str]:
 
 _PORTFOLIO = re.compile(r"^(?:the\s+)?(?:secretary of state|minister|chancellor)\s+(?:for|of)\s+(?:the\s+)?(.+)$")
 _PORTFOLIO_STOPWORDS = frozenset(["and", "the", "of", "for", "department"])
+
+
+def department_of_office(addressed_to: str | None) -> str | None:
+    """The department an office heads, by its portfolio: "Secretary of State for Work and Pensions" → "Department
+    for Work and Pensions"; None for an office that names no portfolio."""
+    found = re.match(r"^(?:the\s+)?(?:secretary of state|minister)\s+for\s+(?:the\s+)?(.+)$", addressed_to or "", re.I)
+    return f"Department for {found[1].strip()}" if found else None
 
 
 def names_addressee(name: str, addressed_to: str | None) -> bool:

@@ -180,8 +180,10 @@ _ASKER_VERB = (  # "who put the question?" asks for the asker; "who does it help
     r"(?:(?:ask(?:ed|s)?|table[ds]?|raised?|submit(?:ted)?)\b"
     r"|put(?=\s+(?:down|(?:the|a|this|that|her|his)\s+(?:written\s+)?questions?|it)\b|\s*[?,]|\s*$))"
 )
+_QUALIFIED = r"(?:(?!(?:did|does|do|was|is|were|has|have|had)\b)[\w'’&-]+\s+){0,3}?"  # "which Defra minister"
 _ANSWERER = re.compile(
-    rf"\b(?:who|which (?:minister|member|secretary of state|lord|government minister)s?)\b[^?.]*?\b{_ANSWER_VERB}\b"
+    rf"\b(?:who|which {_QUALIFIED}(?:minister|member|secretary of state|lord|government minister)s?)\b[^?.]*?"
+    rf"\b{_ANSWER_VERB}\b"
     rf"|\b{_ANSWER_VERB}\b[^?]*?\bby whom\b|\bwho (?:made|gave|issued) the (?:written )?(?:ministerial )?statement\b"
     rf"|\bwhich (?:minister|secretary of state)\b[^?.]*?\b(?:made|gave|issued)\b[^?.]*\bstatement\b"
     rf"|\b(?:who|which (?:minister|member|secretary of state|department)s?)\b[^?.]*?\b{_ADDRESSED}\s+to\b"
@@ -232,7 +234,9 @@ _MONEY_CUE = re.compile(
     r"(?:budget|funding|amount|sum|cost|value|allocation)\b|\bhow (?:large|big)\b[^?]*\b"
     r"(?:budget|fund|grant|allocation)\b|\bwhat budget\b"
     r"|\bwhat (?:was|is|were)\b[^?]{0,60}?(?:'s|’s|\bits|\btheir)\s+(?:annual\s+|total\s+|yearly\s+)?"
-    r"(?:budget|funding|allocation|grant)\b",  # "what was the Foundation's annual funding?"
+    r"(?:budget|funding|allocation|grant)\b"  # "what was the Foundation's annual funding?"
+    # "What did the Wood Review cost?"
+    r"|\b(?:what|how much) (?:did|does|do|will|would) [^?]{1,80}?\b(?:cost|spend|pay|receive)\s*\??\s*$",
     re.IGNORECASE,
 )  # asks for an amount; "cost and demand pressures" and "how much notice" do not
 _NUMBER_CUE = re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (?:proportion|percentage|share)\b|\bhow often\b", re.I)

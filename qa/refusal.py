@@ -230,3 +230,23 @@ def subject_beside_fact(
                 if not names and max(e.term_share(analysis.subject_terms) for e in parts) >= MIN_SUBJECT_SHARE:
                     return True
     return not rests_on_quotes
+
+
+def name_from_text(checked: Verification, analysis: QuestionAnalysis) -> bool:
+    """Whether a kept sentence gives a name the question does not, stated by its source's answer text and not only
+    by the record's title or fields: "What post did Will Quince hold?" is not answered by the record's title
+    ("Children: Social Services")."""
+    by_marker = {e.passage.marker: e for e in checked.evidence}
+    asked = Evidence(" ".join(analysis.names))
+    for verified in checked.kept:
+        for marker in verified.sentence.markers:
+            source = by_marker.get(marker)
+            if source is None:
+                continue
+            title = source.passage.hit.title
+            sentence = verified.sentence.text.replace(title, " ") if len(title) >= 8 else verified.sentence.text
+            new = [n for n in names_in(sentence) if plain(n) not in analysis.given_names and not asked.has_name(n)]
+            text = Evidence(" ".join(s.quote.text for s in source.passage.sentences))
+            if any(text.has_name(n) for n in new):
+                return True
+    return False

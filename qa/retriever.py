@@ -4,10 +4,12 @@ by a weighted sum of their scaled scores)."""
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,8 @@ class SearchReport:
     best_dense: float | None = None
 
 
+FINANCIAL_YEAR_LABEL = re.compile(r"\d{4}-\d{2}")  # "2024-25"
+FINANCIAL_YEAR_AFTER_DAYS = 365  # answers about a financial year are looked for until a year after it ends
 EACH_DEPARTMENT_DEPTH = 5  # results of each department's own search read for its best answer
 
 
@@ -98,6 +102,20 @@ def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int
         scored.append((hit.score * (1 + weight * share), i, hit))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [h.model_copy(update={"score": s}) for s, _, h in scored] + tail
+
+
+def record_window(understood: Understanding) -> tuple[date, date, int] | None:
+    """The dates a record asked about by its period may carry, and the days of slack either side: a month or a
+    day gains 45 (the answer may come weeks after the question), a financial year the year after it (its
+    figures are given once it has ended)."""
+    if not (understood.record_dated and understood.since and understood.until):
+        return None
+    days = (understood.until - understood.since).days
+    slack = 45 if days < 40 else 0
+    until = understood.until
+    if understood.period and FINANCIAL_YEAR_LABEL.fullmatch(understood.period):
+        until += timedelta(days=FINANCIAL_YEAR_AFTER_DAYS)
+    return understood.since, until, slack
 
 
 def cap_per_document(hits: Sequence[Hit], k: int, per_doc: int) -> list[Hit]:
@@ -307,10 +325,9 @@ class HybridRetriever(BaseRetriever):
         masks: list[np.ndarray] = [lexicon.member_mask(m) for m in understood.members]
         if understood.departments:
             masks.append(lexicon.department_mask(understood.departments))
-        if understood.record_dated and understood.since and understood.until:
-            days = (understood.until - understood.since).days
-            slack = 45 if days < 40 else 0  # a month or a day: the answer may come weeks after the question
-            masks.append(lexicon.date_mask(understood.since, understood.until, slack))
+        window = record_window(understood)
+        if window is not None:
+            masks.append(lexicon.date_mask(*window))
         if understood.uin:
             masks.append(lexicon.uin_mask(understood.uin))
         masks = [m for m in masks if m.any()]

@@ -18,7 +18,7 @@ from qa.quotes import (
     replacement,
     with_reason,
 )
-from qa.refusal import RefusalThresholds, decide, kind_present, signals
+from qa.refusal import RefusalThresholds, decide, kind_present, signals, subject_beside_fact
 from qa.sentences import split_sentences
 from qa.types import AnswerSentence, Hit, Quote
 from qa.verify import DECLINED, OPENS_NOTHING, PassageEvidence, declines, verify
@@ -75,6 +75,19 @@ def test_facts_are_normalised_for_comparison():
     assert not Evidence("It cost £5 million.").has(facts_of("It cost £50 million.")[0])
     kinds = {f.type for f in facts_of("Edward Timpson said £200m went to 53 projects in May 2016.")}
     assert {FactType.NAME, FactType.MONEY, FactType.NUMBER, FactType.MONTH} <= kinds
+
+
+def test_a_letter_standing_after_an_amount_is_not_its_scale():
+    listed = Evidence("a) Total purchases in 2022 = 1,767 with a value of £194,605.36 b) Total purchases = 2,672")
+    assert all(listed.has(f) for f in facts_of("They made 1,767 purchases in 2022, worth £194,605.36."))
+    assert Evidence("It cost £5m (£2.5bn in all).").has(facts_of("It cost £5 million.")[0])
+
+
+def test_a_record_without_its_department_is_checked_against_the_office_it_was_put_to():
+    put = passage(1, "Total purchases in 2022 = 1,767.", addressed_to="Secretary of State for Work and Pensions")
+    assert "Department for Work and Pensions" in put.metadata_line()
+    checked = verify([("The DWP made 1,767 purchases in 2022.", [1])], [put])
+    assert checked.kept and not checked.dropped
 
 
 def test_aliases_and_defined_abbreviations():
@@ -136,6 +149,9 @@ def test_number_in_another_passage_only():
         ("What ministerial post did Will Quince hold when he answered the question on family support?", set()),
         ("Which minister replied when the question on adoption was asked?",
          {AskedField.ANSWERER, AskedField.DATE_ASKED, AskedField.DATE_ANSWERED}),
+        ("which defra minister replied to shaun davies about fly-tipping, and on what date?",
+         {AskedField.ANSWERER, AskedField.DATE_ANSWERED}),
+        ("Which programme did the minister say had answered the need?", set()),
     ],
 )  # fmt: skip
 def test_metadata_questions_are_recognised(question, fields):
@@ -147,6 +163,17 @@ def test_constraints_are_found():
     assert q.fact_kind is FactKind.MONEY
     assert "Child Protection Taskforce" in q.names
     assert q.years == (2019,) and q.months == ((2019, 3),)
+
+
+def test_what_a_thing_cost_asks_for_an_amount_of_that_thing():
+    asked = "What did the Wood Review cost?"
+    question = analyse(asked)
+    assert question.fact_kind is FactKind.MONEY
+    review = passage(1, "The new arrangements are based on the findings of the Wood Review, published in May 2016.")
+    spending = passage(2, "The 2015 Spending Review made available more than £200 billion to councils.")
+    checked = verify([("The Wood Review cost £200 billion.", [2])], [review, spending], asked)
+    assert checked.kept  # the amount is in the cited passage ...
+    assert not subject_beside_fact(checked, question, (FactKind.MONEY,))  # ... but not said of the Wood Review
 
 
 # refusal --------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from index.lexical import ChunkColumns
 from qa.citations import parse_markers
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
-from qa.retriever import cap_per_document, convex_fusion, reciprocal_rank_fusion
+from qa.retriever import cap_per_document, convex_fusion, reciprocal_rank_fusion, record_window
 from qa.sentences import sentences
 from qa.types import Filters, Hit
 
@@ -55,6 +55,22 @@ def test_a_large_bm25_lead_survives_score_fusion_where_rank_fusion_loses_it():
     assert (joined[0].dense_score, joined[0].lexical_score) == (0.58, 4.9)  # both raw scores kept
     assert {h.chunk_id for h in joined} == {"a", "b", "c", "d", "e"}
     assert [h.chunk_id for h in convex_fusion(dense, sparse, 1.0)][:3] == ["b", "c", "d"]  # dense alone
+
+
+@pytest.mark.unit
+def test_a_financial_year_asks_for_records_until_a_year_after_it_ends():
+    from qa.types import Understanding
+
+    def window(question: str, since: date, until: date, period: str):
+        return record_window(
+            Understanding(question=question, since=since, until=until, period=period, record_dated=True)
+        )
+
+    ended = window("Who asked about ETS revenue in 2024-25?", date(2024, 4, 1), date(2025, 3, 31), "2024-25")
+    assert ended == (date(2024, 4, 1), date(2026, 3, 31), 0)
+    month = window("Who asked in March 2024?", date(2024, 3, 1), date(2024, 3, 31), "March 2024")
+    assert month == (date(2024, 3, 1), date(2024, 3, 31), 45)
+    assert record_window(Understanding(question="What is spent?")) is None
 
 
 def _hit(doc: str, n: int) -> Hit:
