@@ -106,7 +106,7 @@ class SentenceVectors:
 
 
 _ANAPHOR = re.compile(
-    r"^(?:it|its|this|these|that|they|their|the (?:programme|fund|scheme|review|taskforce|board))\b", re.I
+    r"^(?:it|its|this|these|that|those|they|their|such|the (?:programme|fund|scheme|review|taskforce|board))\b", re.I
 )
 LEADS_BACK = re.compile(
     r"^[^.;:]{0,60}?\b(?:to|of|for|on|with|from|by|after|despite) (?:that|this|these|those|them)\s*,", re.I
@@ -119,6 +119,11 @@ PERIOD_WEIGHT = 0.3  # lost by every sentence of a record outside the years or m
 
 
 INTRODUCTION_CHARS = 60  # a sentence this short that states no fact introduces what follows it
+
+
+def reads_back(text: str) -> bool:
+    """Whether a sentence continues the one before it ("Those performing well …", "It was set up …")."""
+    return bool(_ANAPHOR.match(text.lstrip()))
 
 
 def introduces(text: str) -> bool:
@@ -157,7 +162,8 @@ def select_context(
 ) -> None:
     """Choose the sentences the model sees, within ``budget_chars`` in all: the best-scoring sentences, each with
     the sentence before it when it opens with "It", "This", … (its subject is there), and the ``neighbours``
-    best each with the next sentence of its paragraph; a whole short answer when it fits. Sets each passage's
+    best each with the next sentence of its paragraph, as is every sentence whose next one reads back to it ("Those
+    performing well …"); a whole short answer when it fits. Sets each passage's
     ``kept`` in text order."""
     scores = sentence_scores(passages, question)
     by_marker = {p.marker: p for p in passages}
@@ -182,7 +188,11 @@ def select_context(
         seeds += 1
         sentences = by_marker[key[0]].sentences
         follows = key[1] + 1
-        if seeds <= neighbours and follows < len(sentences) and not by_marker[key[0]].paragraph_break_before(follows):
+        if (
+            follows < len(sentences)
+            and not by_marker[key[0]].paragraph_break_before(follows)
+            and (seeds <= neighbours or reads_back(sentences[follows].quote.text))
+        ):
             take((key[0], follows))  # "… rated inadequate receive support." "Those performing well share …"
         if key[1] > 0 and (
             _ANAPHOR.match(sentences[key[1]].quote.text) or LEADS_BACK.match(sentences[key[1]].quote.text)

@@ -147,10 +147,13 @@ _REASONS = re.compile(
     re.IGNORECASE,
 )  # "why …", "how is the government tackling …"
 _LIST = re.compile(
-    r"\b(?:which|what|wich|who are|who were)\s+(?:\w+\s+){0,3}?(?!(?:is|was|has|does)\b)\w{3,}(?<!ss)(?<!us)(?<!is)"
+    r"\b(?:which|what|wich|who are|who were)\s+"
+    r"(?!(?:happens|means|says|includes|contains|covers|requires|remains|applies|explains|shows)\b)"
+    r"(?:\w+\s+){0,3}?(?!(?:is|was|has|does)\b)\w{3,}(?<!ss)(?<!us)(?<!is)"
     r"(?<!work)s\b(?!\s+(?:is|was|has|does)\b)|\b(?:list|name) (?:the|all|every)\b|\ball the\b|\beach of\b",
     re.IGNORECASE,
 )  # "which NI ports have …", "what new evidence centres …", "who are the 3 partners", "list the …"
+# but not "what happens to local authorities …"
 
 
 def answer_form(question: str) -> AnswerForm:

@@ -30,7 +30,9 @@ from qa.understanding import Lexicon, understand, without_departments
 
 POSTFILTER_MARGIN = 2  # neighbours fetched per expected match when filtering after an unfiltered search
 POSTFILTER_MAX_FETCH = 2000  # beyond this, Chroma's own filtered search is the faster one
-SPECIFIC_WEIGHT = 2.0  # the ranking of the records that match everything the question names counts twice
+SPECIFIC_WEIGHT = 3.0  # the ranking of the records matching everything the question names counts more than the
+# joined dense and BM25 ranking (2): the one record of the named member in the named month must not merely tie with
+# the record first in the joined ranking and in the month's
 
 
 @dataclass

@@ -180,7 +180,8 @@ class Lexicon:
         if not found:
             return None
         best = min(found, key=lambda f: (f[1], -counts[f[0]], f[0]))
-        return None if best[0].startswith(word) else best[0]
+        # a word cut short by more than its last letter may be a stem the user meant ("fund" for "funding")
+        return None if best[0].startswith(word) and len(best[0]) > len(word) + 1 else best[0]
 
     # masks ------------------------------------------------------------------------------------------
     def member_mask(self, member: MemberMention) -> np.ndarray:

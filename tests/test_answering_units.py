@@ -1005,6 +1005,7 @@ def test_questions_asking_for_lists_or_reasons_tell_the_model_to_give_them_all()
     assert analyse("which NI ports have the windsor framework SPS inspection facilities?").form is AnswerForm.LIST
     assert analyse("What new evidence centres did the govt say it was setting up?").form is AnswerForm.LIST
     assert analyse("why was the Local Social Work Improvement Fund brought in?").form is AnswerForm.REASONS
+    assert analyse("what happens to local authorities that are doing well?").form is AnswerForm.FACT
     assert analyse("How is the government tackling failure in children's services?").form is AnswerForm.REASONS
     for one in (
         "When was the Early Intervention Foundation set up?",

@@ -257,6 +257,17 @@ def test_a_chosen_sentence_introducing_its_paragraph_brings_the_rest_of_it():
     assert kept[-3:] == ["A", "Over", "The"] and "Tractors" not in kept  # its paragraph, not the next one
 
 
+def test_a_chosen_sentence_brings_the_next_one_when_that_reads_back_to_it():
+    embeddings = HashEmbeddings()
+    body = (
+        "Local authorities rated inadequate by Ofsted receive comprehensive support from the department. Those "
+        "performing well are supported to share best practice. Ofsted inspects tractors and fields in England."
+    )
+    query = embeddings.embed_query("what support do local authorities rated inadequate by ofsted receive")
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=160)
+    assert [s.quote.text.split()[0] for s in only.kept] == ["Local", "Those"]
+
+
 # citations and composition ----------------------------------------------------------------------------------------
 
 

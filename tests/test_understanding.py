@@ -24,7 +24,8 @@ METADATA = [
     {"asker": "Sarah Jones", "department": "Home Office", "date_asked": "2024-03-02"},
     {"department": "Department for Education", "addressed_to": "Secretary of State for Education"},
 ]  # fmt: skip
-TEXTS = ["you will receive the benefits and the services " * 3, "local services receive funding"] * 2 + ["schools"]
+TEXTS = ["you will receive the benefits and the services " * 3, "local services receive funding"] * 2
+TEXTS += ["schools in the autumn " * 5]
 ENTRIES = [
     Entry("DfE", "Department for Education", "department", "hand"),
     Entry("Home Office", "Home Office", "department", "hand"),
@@ -131,6 +132,7 @@ def test_misspelt_words_are_corrected_against_the_index(lexicon: Lexicon):
     u = understand("Who will recieve the benifits?", lexicon)
     assert [(r.text, r.becomes) for r in u.rewrites] == [("recieve", "receive"), ("benifits", "benefits")]
     assert u.corrected_query == "Who will receive the benefits?"
+    assert understand("What did the Autum statement say?", lexicon).corrected_query.startswith("What did the autumn")
     # names, abbreviations and words the index holds are left alone
     assert understand("Did Max Wilkinson ask about SERVISES or services?", lexicon).rewrites == ()
 
