@@ -221,15 +221,30 @@ def test_a_whole_short_context_fits_and_the_best_passage_comes_last():
     assert sources_text(passages).splitlines()[-1].startswith("[1]")
 
 
-def test_a_chosen_sentence_responding_to_the_one_before_brings_it():
+@pytest.mark.parametrize(
+    ("body", "question", "budget", "kept"),
+    [
+        (  # the sentence it responds to
+            "Tractors are green and fields are wide in every county. Demand for social care has risen sharply. As a "
+            "first step in responding to that, we are announcing a new Improvement Fund of £23 million.",
+            "why was the new Improvement Fund of £23 million announced",
+            160,
+            ["Demand", "As"],
+        ),
+        (  # the next sentence, which reads back to it
+            "Local authorities rated inadequate by Ofsted receive comprehensive support from the department. Those "
+            "performing well are supported to share best practice. Ofsted inspects tractors and fields in England.",
+            "what support do local authorities rated inadequate by ofsted receive",
+            160,
+            ["Local", "Those"],
+        ),
+    ],
+)
+def test_a_chosen_sentence_brings_the_sentence_it_leans_on_or_that_leans_on_it(body, question, budget, kept):
     embeddings = HashEmbeddings()
-    body = (
-        "Tractors are green and fields are wide in every county. Demand for social care has risen sharply. As a "
-        "first step in responding to that, we are announcing a new Improvement Fund of £23 million."
-    )
-    query = embeddings.embed_query("why was the new Improvement Fund of £23 million announced")
-    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=160)
-    assert [s.quote.text.split()[0] for s in only.kept] == ["Demand", "As"]
+    query = embeddings.embed_query(question)
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=budget)
+    assert [s.quote.text.split()[0] for s in only.kept] == kept
 
 
 def test_a_chosen_sentence_opening_a_list_brings_its_items():
@@ -255,17 +270,6 @@ def test_a_chosen_sentence_introducing_its_paragraph_brings_the_rest_of_it():
     (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=180)
     kept = [s.quote.text.split()[0] for s in only.kept]
     assert kept[-3:] == ["A", "Over", "The"] and "Tractors" not in kept  # its paragraph, not the next one
-
-
-def test_a_chosen_sentence_brings_the_next_one_when_that_reads_back_to_it():
-    embeddings = HashEmbeddings()
-    body = (
-        "Local authorities rated inadequate by Ofsted receive comprehensive support from the department. Those "
-        "performing well are supported to share best practice. Ofsted inspects tractors and fields in England."
-    )
-    query = embeddings.embed_query("what support do local authorities rated inadequate by ofsted receive")
-    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=160)
-    assert [s.quote.text.split()[0] for s in only.kept] == ["Local", "Those"]
 
 
 # citations and composition ----------------------------------------------------------------------------------------
