@@ -123,7 +123,7 @@ INTRODUCTION_CHARS = 60  # a sentence this short that states no fact introduces 
 
 def reads_back(text: str) -> bool:
     """Whether a sentence continues the one before it ("Those performing well …", "It was set up …")."""
-    return bool(_ANAPHOR.match(text.lstrip()))
+    return bool(_ANAPHOR.match(text))
 
 
 def introduces(text: str) -> bool:
@@ -163,8 +163,7 @@ def select_context(
     """Choose the sentences the model sees, within ``budget_chars`` in all: the best-scoring sentences, each with
     the sentence before it when it opens with "It", "This", … (its subject is there), and the ``neighbours``
     best each with the next sentence of its paragraph, as is every sentence whose next one reads back to it ("Those
-    performing well …"); a whole short answer when it fits. Sets each passage's
-    ``kept`` in text order."""
+    performing well …"); a whole short answer when it fits. Sets each passage's ``kept`` in text order."""
     scores = sentence_scores(passages, question)
     by_marker = {p.marker: p for p in passages}
     chosen: set[tuple[int, int]] = set()
@@ -194,9 +193,7 @@ def select_context(
             and (seeds <= neighbours or reads_back(sentences[follows].quote.text))
         ):
             take((key[0], follows))  # "… rated inadequate receive support." "Those performing well share …"
-        if key[1] > 0 and (
-            _ANAPHOR.match(sentences[key[1]].quote.text) or LEADS_BACK.match(sentences[key[1]].quote.text)
-        ):
+        if key[1] > 0 and (reads_back(sentences[key[1]].quote.text) or LEADS_BACK.match(sentences[key[1]].quote.text)):
             take((key[0], key[1] - 1))
         if sentences[key[1]].quote.text.rstrip().endswith(":"):  # "… eight CDCs offer it, which are:" and its items
             for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):

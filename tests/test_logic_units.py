@@ -222,28 +222,26 @@ def test_a_whole_short_context_fits_and_the_best_passage_comes_last():
 
 
 @pytest.mark.parametrize(
-    ("body", "question", "budget", "kept"),
+    ("body", "question", "kept"),
     [
         (  # the sentence it responds to
             "Tractors are green and fields are wide in every county. Demand for social care has risen sharply. As a "
             "first step in responding to that, we are announcing a new Improvement Fund of £23 million.",
             "why was the new Improvement Fund of £23 million announced",
-            160,
             ["Demand", "As"],
         ),
         (  # the next sentence, which reads back to it
             "Local authorities rated inadequate by Ofsted receive comprehensive support from the department. Those "
             "performing well are supported to share best practice. Ofsted inspects tractors and fields in England.",
             "what support do local authorities rated inadequate by ofsted receive",
-            160,
             ["Local", "Those"],
         ),
     ],
 )
-def test_a_chosen_sentence_brings_the_sentence_it_leans_on_or_that_leans_on_it(body, question, budget, kept):
+def test_a_chosen_sentence_brings_the_sentence_it_leans_on_or_that_leans_on_it(body, question, kept):
     embeddings = HashEmbeddings()
     query = embeddings.embed_query(question)
-    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=budget)
+    (only,) = build_passages(query, [hit(1, body)], SentenceVectors(embeddings), budget_chars=160)
     assert [s.quote.text.split()[0] for s in only.kept] == kept
 
 
