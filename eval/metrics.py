@@ -61,27 +61,44 @@ def dedupe(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def hit_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+Ranked = Sequence[str | Sequence[str]]  # document ids, or results: a document with those filed with the same answer
+
+
+def results_of(ranked: Ranked) -> list[frozenset[str]]:
+    """The ranked results, each the set of its documents: a document id is a result of its own; a result already
+    listed (every document of it seen before) is not counted again."""
+    out: list[frozenset[str]] = []
+    seen: set[str] = set()
+    for item in ranked:
+        docs = frozenset([item] if isinstance(item, str) else item)
+        if docs and not docs <= seen:
+            out.append(docs)
+            seen |= docs
+    return out
+
+
+def hit_at_k(ranked: Ranked, relevant: Iterable[str], k: int) -> float:
     rel = set(relevant)
-    return float(any(d in rel for d in dedupe(ranked)[:k]))
+    return float(any(rel & docs for docs in results_of(ranked)[:k]))
 
 
-def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+def recall_at_k(ranked: Ranked, relevant: Iterable[str], k: int) -> float:
     rel = set(relevant)
-    return len(rel.intersection(dedupe(ranked)[:k])) / len(rel) if rel else 0.0
+    found = set().union(*results_of(ranked)[:k])
+    return len(rel & found) / len(rel) if rel else 0.0
 
 
-def reciprocal_rank(ranked: Sequence[str], relevant: Iterable[str]) -> float:
+def reciprocal_rank(ranked: Ranked, relevant: Iterable[str]) -> float:
     rel = set(relevant)
-    return next((1.0 / rank for rank, d in enumerate(dedupe(ranked), start=1) if d in rel), 0.0)
+    return next((1.0 / rank for rank, docs in enumerate(results_of(ranked), start=1) if rel & docs), 0.0)
 
 
-def ndcg_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int = 10) -> float:
-    """Binary-gain nDCG over deduplicated document ranks."""
+def ndcg_at_k(ranked: Ranked, relevant: Iterable[str], k: int = 10) -> float:
+    """Binary-gain nDCG over ranked results (a result is relevant when it holds a relevant document)."""
     rel = set(relevant)
     if not rel:
         return 0.0
-    dcg = sum(1.0 / math.log2(rank + 1) for rank, d in enumerate(dedupe(ranked)[:k], start=1) if d in rel)
+    dcg = sum(1.0 / math.log2(rank + 1) for rank, docs in enumerate(results_of(ranked)[:k], start=1) if rel & docs)
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(rel), k) + 1))
     return dcg / ideal
 

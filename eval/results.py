@@ -80,6 +80,11 @@ class PairResult(BaseModel):
     key_facts: list[str]
     source_ids: list[str]
     ranked: list[str] = Field(description=f"The first {RANKED_DOCS} document ids of the top {RANK_DEPTH} passages.")
+    ranked_results: list[list[str]] = Field(
+        default_factory=list,
+        description=f"The first {RANKED_DOCS} results of the top {RANK_DEPTH} passages, each its document and those "
+        "filed with the same answer text (one result, as the user sees it); empty in runs that kept documents only.",
+    )
     context: list[str] = Field(description="Document ids of the k passages given to the model, deduplicated.")
     best_similarity: float | None = None
     refused: bool = False
@@ -104,6 +109,11 @@ class PairResult(BaseModel):
     @property
     def answerable(self) -> bool:
         return self.kind not in ("unanswerable", "near_miss")
+
+    @property
+    def ranking(self) -> list[str] | list[list[str]]:
+        """What the ranking metrics read: the results where the run kept them, else the documents."""
+        return self.ranked_results or self.ranked
 
     @property
     def facts_ok(self) -> bool:
@@ -171,10 +181,10 @@ def answer_facts(pair: PairResult) -> list[bool]:
 def _ranking(pairs: list[PairResult]) -> dict[str, float | None]:
     answerable = [p for p in pairs if p.answerable]
     return {
-        "hit@5": metrics.mean(metrics.hit_at_k(p.ranked, p.source_ids, 5) for p in answerable),
-        "recall@5": metrics.mean(metrics.recall_at_k(p.ranked, p.source_ids, 5) for p in answerable),
-        "mrr": metrics.mean(metrics.reciprocal_rank(p.ranked[:RANKED_DOCS], p.source_ids) for p in answerable),
-        "ndcg@10": metrics.mean(metrics.ndcg_at_k(p.ranked, p.source_ids, 10) for p in answerable),
+        "hit@5": metrics.mean(metrics.hit_at_k(p.ranking, p.source_ids, 5) for p in answerable),
+        "recall@5": metrics.mean(metrics.recall_at_k(p.ranking, p.source_ids, 5) for p in answerable),
+        "mrr": metrics.mean(metrics.reciprocal_rank(p.ranking[:RANKED_DOCS], p.source_ids) for p in answerable),
+        "ndcg@10": metrics.mean(metrics.ndcg_at_k(p.ranking, p.source_ids, 10) for p in answerable),
         "context_recall": metrics.mean(
             metrics.recall_at_k(p.context, p.source_ids, len(p.context) or 1) for p in answerable
         ),

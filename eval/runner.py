@@ -106,12 +106,27 @@ def _base_result(
     bot, pair: EvalPair, config: RunConfig, context: list[str], timings: dict, half: str | None = None
 ) -> PairResult:
     ranked = bot.retrieve(pair.question, k=RANK_DEPTH, mode=config.retrieval)
-    return _pair_result(pair, half, dedupe(_documents(ranked))[:RANKED_DOCS], dedupe(context), timings)
+    result = _pair_result(pair, half, dedupe(_documents(ranked))[:RANKED_DOCS], dedupe(context), timings)
+    result.ranked_results = _results(ranked)[:RANKED_DOCS]
+    return result
 
 
 def _documents(hits) -> list[str]:
     """The documents of ranked hits, each followed by the documents filed with the same answer text."""
     return [doc for h in hits for doc in (h.doc_id, *h.duplicates)]
+
+
+def _results(hits) -> list[list[str]]:
+    """The ranked hits as results, each its document, then the documents filed with the same answer text; a
+    result already listed (a second passage of it) once."""
+    out: list[list[str]] = []
+    seen: set[str] = set()
+    for hit in hits:
+        docs = [hit.doc_id, *hit.duplicates]
+        if not seen.issuperset(docs):
+            out.append(docs)
+            seen.update(docs)
+    return out
 
 
 def _pair_result(pair: EvalPair, half: str | None, ranked: list[str], context: list[str], timings: dict) -> PairResult:

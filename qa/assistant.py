@@ -479,7 +479,9 @@ class Assistant:
             return self._refusal(prepared, "the model found no answer in the passages", timings, model, draft=text)
         started = time.perf_counter()
         _, parsed = parse_markers(text, len(prepared.passages))
-        checked = verify(parsed, prepared.passages, question or prepared.question)
+        # the question as understood: "£18 milion" is £18 million, not £18
+        asked = question or (prepared.analysis.text if prepared.analysis else prepared.question)
+        checked = verify(parsed, prepared.passages, asked)
         timings["verify"] = time.perf_counter() - started
         analysis = analyse(question) if question else prepared.analysis
         kind = analysis.fact_kind if analysis else FactKind.OTHER

@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from corpus.dates import long_date
 from qa.facts import Evidence, department_of_office, facts_of, record_periods
 from qa.prompts import SOURCE_LINE
-from qa.question import QuestionAnalysis
+from qa.question import AnswerForm, QuestionAnalysis
 from qa.sentences import split_sentences
 from qa.types import ExtractSentence, Hit, Quote
 
@@ -44,7 +44,11 @@ class Passage:
         return f"{self.hit.title} ({', '.join(parts)})" if parts else self.hit.title
 
     def prompt_line(self) -> str:
-        text = " ".join(s.quote.text for s in self.kept)
+        parts = [s.quote.text for s in self.kept]
+        text = "".join(  # rows of a table stay apart: "2022 | 1115; 2023 | 1118"
+            (("; " if is_table_row(before) and is_table_row(part) else " ") if i else "") + part
+            for i, (before, part) in enumerate(zip(["", *parts], parts, strict=False))
+        )
         return SOURCE_LINE.format(marker=self.marker, label=self.label, text=text)
 
     def paragraph_break_before(self, index: int) -> bool:
@@ -119,6 +123,12 @@ PERIOD_WEIGHT = 0.3  # lost by every sentence of a record outside the years or m
 
 
 INTRODUCTION_CHARS = 60  # a sentence this short that states no fact introduces what follows it
+TABLE_ROWS = 24  # rows of a table kept for a question asking for a list
+
+
+def is_table_row(text: str) -> bool:
+    """Whether a sentence is a row of a table, as answers give them: "Birmingham | 149 | Closing"."""
+    return " | " in text
 
 
 def reads_back(text: str) -> bool:
@@ -204,8 +214,30 @@ def select_context(
             for item in range(key[1] + 1, min(len(sentences), key[1] + 1 + LIST_ITEMS)):
                 if passage.paragraph_break_before(item) or not take((key[0], item)):
                     break
+        table_rows(by_marker[key[0]], key[1], question, take)
     for p in passages:
         p.kept = [s for i, s in enumerate(p.sentences) if (p.marker, i) in chosen]
+
+
+def table_rows(passage: Passage, index: int, question: QuestionAnalysis | None, take) -> None:
+    """A chosen row of a table brings the table's first row (what its columns hold); a list question's chosen row,
+    or a chosen sentence that a table follows ("The following table shows …"), brings the table's rows."""
+    sentences = passage.sentences
+    row = is_table_row(sentences[index].quote.text)
+    if row:
+        first = index
+        while first > 0 and is_table_row(sentences[first - 1].quote.text):
+            first -= 1
+        take((passage.marker, first))
+    else:
+        first = index + 1
+        if first >= len(sentences) or not is_table_row(sentences[first].quote.text):
+            return
+    if row and (question is None or question.form is not AnswerForm.LIST):
+        return
+    for item in range(first, min(len(sentences), first + TABLE_ROWS)):
+        if not is_table_row(sentences[item].quote.text) or not take((passage.marker, item)):
+            break
 
 
 def build_passages(

@@ -7,6 +7,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 
@@ -253,13 +254,33 @@ def resolve_relative_years(text: str, year: int | None) -> str:
     return _RELATIVE_SEASON.sub(season, _RELATIVE_YEAR.sub(resolved, text))
 
 
+_FULL_MONTHS = "|".join(name for name, number in MONTHS.items() if len(name) > 3 or name == "may")
+_BARE_MONTH = re.compile(
+    rf"\b(?:in|since|during|throughout|early|late|mid|end of|\d{{1,2}}{_ORDINAL})[\s-]+"
+    rf"({_FULL_MONTHS})\b(?!\.?,?\s+(?:\d{{1,2}}{_ORDINAL},?\s+)?\d{{4}})",
+    re.IGNORECASE,
+)  # "In November, the department published …": a month named without its year
+
+
+def bare_months(text: str, given: date | None) -> set[str]:
+    """'YYYY-MM' for each month ``text`` names without a year ("In November", "on 5 December"), read as the latest
+    such month up to ``given``, the record's date: "In November" of a January 2025 answer is November 2024."""
+    if given is None:
+        return set()
+    out = set()
+    for m in _BARE_MONTH.finditer(text):
+        month = MONTHS[m[1].lower()]
+        out.add(f"{given.year - (month > given.month):04d}-{month:02d}")
+    return out
+
+
 def record_periods(text: str, record: RecordMeta) -> tuple[set[int], set[str]]:
-    """The years and 'YYYY-MM' months a record covers: those its text names (relative ones resolved against its
-    own date) and those of its question's and answer's dates."""
+    """The years and 'YYYY-MM' months a record covers: those its text names (relative ones, and months named
+    without a year, resolved against its own date) and those of its question's and answer's dates."""
     text = resolve_relative_years(text, record.given_year)  # "in April this year" of a 2016 answer
-    years, months = set(years_in(text)), months_in(text)
+    years, months = set(years_in(text)), months_in(text) | bare_months(text, record.dated)
     dated_years, dated_months = record.dated_months()
-    return years | dated_years, months | dated_months
+    return years | {int(m[:4]) for m in months} | dated_years, months | dated_months
 
 
 _FINANCIAL_YEAR = re.compile(r"\b(20\d{2})\s?(?:[-/–]|to)\s?(?:20)?(\d{2})\b")

@@ -204,7 +204,7 @@ def subject_beside_fact(
             names = [
                 n
                 for n in analysis.names
-                if plain(n) not in NATIONAL_NAMES
+                if plain(n).removesuffix("'s") not in NATIONAL_NAMES
                 and not (fields.has_name(n) or names_addressee(n, record.addressed_to))
             ]
             if analysis.names and not names:

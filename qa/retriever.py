@@ -23,6 +23,7 @@ from index.freshness import LiveIndex
 from index.lexical import ChunkColumns, LexicalIndex
 from index.store import ChunkStore
 from parlqa.settings import RETRIEVAL_MODES, RetrievalMode, Settings
+from qa.facts import record_periods
 from qa.filters import NO_MATCH, chroma_where, lexical_mask
 from qa.rerank import LearnedReranker, QuestionCues, specifics_of, specifics_share, text_words
 from qa.types import Filters, Hit, Understanding
@@ -93,14 +94,16 @@ SPECIFIC_WINDOW = 30  # candidates the question's years, numbers and names may r
 
 def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int = SPECIFIC_WINDOW) -> list[Hit]:
     """Among the first ``window`` hits, each gains ``weight`` times the share of the question's specifics (see
-    ``specifics_of``) its text holds; a name counts when all its words are there."""
+    ``specifics_of``) its text holds; a name counts when all its words are there, a year when the record covers it
+    (a January 2025 answer's "In November" is November 2024)."""
     wanted = specifics_of(question)
     if not wanted or len(ranked) < 2:
         return ranked
     head, tail = ranked[:window], ranked[window:]
     scored = []
     for i, hit in enumerate(head):
-        share = specifics_share(text_words(hit.text), wanted)
+        years = {str(y) for y in record_periods(hit.text, hit.record)[0]}
+        share = specifics_share(text_words(hit.text) | years, wanted)
         scored.append((hit.score * (1 + weight * share), i, hit))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [h.model_copy(update={"score": s}) for s, _, h in scored] + tail

@@ -32,7 +32,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text):
         end = match.start()
         candidate = text[start:end]
-        last_word = candidate.rstrip(".!?;:\"'”’)]").rsplit(None, 1)[-1].lower() if candidate.strip() else ""
+        words = candidate.rstrip(".!?;:\"'”’)]").rsplit(None, 1)  # none when the sentence is only punctuation
+        last_word = words[-1].lower() if words else ""
         if match.group().strip("\n") and last_word in _ABBREVIATIONS:
             continue
         if len(candidate.strip()) < 3 and "\n" not in match.group():

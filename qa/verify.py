@@ -46,7 +46,9 @@ _EVENT_YEAR = re.compile(
     re.IGNORECASE,
 )  # a year that dates the thing asked about, not the period its figure is for
 TABLE_CELL = "|"  # answers' tables are kept as rows of cells
-NATIONAL_NAMES = frozenset(["uk", "united kingdom", "britain", "great britain", "government", "hm government"])
+NATIONAL_NAMES = frozenset(
+    ["uk", "united kingdom", "britain", "great britain", "government", "hm government", "england"]
+)  # what the departments answering for England need not name ("England's first secure school")
 MIN_TERM_OVERLAP = 0.5  # a sentence with no checkable fact needs half its content words in the source
 MIN_LABEL_PART = 10  # characters of a source's label a copied fragment must have to be recognised
 DECLINES = re.compile(
@@ -102,15 +104,22 @@ class SourceWindow:
     before: Evidence | None = None
 
     def names_subject(self, names: list[Fact], terms: list[str]) -> bool:
+        leans = self.reads_back or self.table_row  # a row's subject is its table's: its heading and question
         if names:
             if any(_anchored(n, self.evidence) for n in names):
                 return True
-            return self.reads_back and any(_anchored(n, self.before) for n in names)
+            return leans and any(_anchored(n, self.before) for n in names)
         if not terms:
             return True
         if self.evidence.term_share(terms) > 0:
             return True
-        return self.reads_back and self.before.term_share(terms) > 0
+        return leans and self.before.term_share(terms) > 0
+
+    @property
+    def table_row(self) -> bool:
+        """Whether the sentence is a row of a table ("i. Adoption | 8,369 | 7,091"), read with what the table is
+        of: the sentence introducing it, its first row and the record's question."""
+        return self.before is not None and self.sentence is not None and TABLE_CELL in self.sentence.quote.text
 
     def detail_share(self, detail: Sequence[str]) -> float:
         """The share of ``detail`` that the sentence, or the one it follows, holds."""
@@ -134,7 +143,11 @@ class SourceWindow:
         names its own subject, so it is not about the centre of expertise the sentence before names."""
         if self.before is None:
             return False
-        return self.reads_back or (self.sentence is not None and bool(_POINTS_BACK.search(self.sentence.quote.text)))
+        return (
+            self.reads_back
+            or self.table_row
+            or (self.sentence is not None and bool(_POINTS_BACK.search(self.sentence.quote.text)))
+        )
 
     def states_what(self, detail: list[str], minimum: int = MIN_DETAIL_TERMS) -> bool:
         """A figure's sentence must share half of what the answer says it is for, beyond the names ("£100
@@ -501,7 +514,7 @@ def _verified_by_parts(
     """A sentence of several figures kept whole when each of its clauses, checked alone, is supported: each
     figure is then read with its own words, not with those of the other clause."""
     values = [f for f in facts_of(text) if f.type is not FactType.NAME and f.value not in given.given]
-    if len(clauses) < 2 or len(values) < 2 or any(len(c.split()) < MIN_CLAUSE_WORDS for c in clauses):
+    if len(clauses) < 2 or not values or any(len(c.split()) < MIN_CLAUSE_WORDS for c in clauses):
         return None
     parts = [_verify_sentence(c.strip(" ,;.") + ".", markers, evidence, given) for c in clauses]
     if not all(isinstance(p, VerifiedSentence) for p in parts):

@@ -723,6 +723,49 @@ def test_a_table_row_is_read_with_its_heading_and_the_record_question():
     assert not verify([(answer.replace("external consultants", "agency nurses"), [1])], [table], nurses).kept
 
 
+def test_a_table_row_naming_its_own_labels_is_read_with_the_table_it_belongs_to():
+    table = passage(
+        1,
+        "Number of applications approved in the 2024/25 financial year with therapy costs by placement type:\n"
+        "Placement type | Less than £3,000 | Between £3,000 and £5,000\n"
+        "i. Adoption (Domestic and Inter Country) | 8,369 | 7,091\nii. Special Guardianship Order | 2,179 | 1,895",
+    )
+    question = "How many applications for adopted children with therapy costs under £3,000 were approved in 2024/25?"
+    answer = "8,369 applications were approved in the 2024/25 financial year with therapy costs under £3,000."
+    result = verify([(answer, [1])], [table], question)
+    assert result.kept and result.kept[0].quotes[1][0].quote.text.startswith("i. Adoption")
+    assert not verify([(answer.replace("8,369", "8,639"), [1])], [table], question).kept
+
+
+def test_a_clause_naming_who_and_a_clause_giving_when_are_each_checked_alone():
+    school = passage(
+        1,
+        "Our first secure school is on course to open by Spring 2024. The provider, Oasis Restore Charitable "
+        "Trust, is continuing to develop the operating model for the secure school.",
+    )
+    question = "Which organisation is running England's first secure school, and when was it expected to open?"
+    who = "Oasis Restore Charitable Trust is running England's first secure school."
+    answer = who.rstrip(".") + ", and it is expected to open by Spring 2024."
+    result = verify([(answer, [1])], [school], question)
+    assert [s.sentence.text for s in result.kept] == [answer]
+    wrong = verify([(answer.replace("2024", "2025"), [1])], [school], question)
+    assert [s.sentence.text for s in wrong.kept] == [
+        "Oasis Restore Charitable Trust is running England's first secure school."
+    ]
+    assert subject_beside_fact(result, analyse(question), (FactKind.NAME, FactKind.DATE))  # "England's" is no subject
+
+
+def test_an_amount_is_checked_against_the_question_as_corrected():
+    playgrounds = passage(
+        1, "At Autumn Budget 2025, the government announced £18 million for up to 200 children's playgrounds."
+    )
+    answer = [("The £18 million announced at the Autumn Budget will pay for up to 200 playgrounds.", [1])]
+    misspelt = "How many childrens playgrounds will the £18 milion anounced at the Autum Budget pay for?"
+    assert not verify(answer, [playgrounds], misspelt).kept  # "£18 milion" read as £18: no 200 is stated beside £18
+    corrected = "How many childrens playgrounds will the £18 million announced at the autumn Budget pay for?"
+    assert verify(answer, [playgrounds], corrected).kept  # what the assistant checks against
+
+
 def test_a_department_short_name_is_the_department():
     assert Evidence("Ministry of Defence James Cartlidge").has_name("MoD's")
 

@@ -91,6 +91,16 @@ def test_retrieval_metrics_on_documents() -> None:
 
 
 @pytest.mark.unit
+def test_an_answer_filed_under_several_questions_is_one_result() -> None:
+    results = [["a", "a2", "a3", "a4", "a5"], ["a"], ["b"], ["c"]]  # a grouped answer, its second passage, b, c
+    assert metrics.results_of(results) == [frozenset({"a", "a2", "a3", "a4", "a5"}), frozenset({"b"}), {"c"}]
+    assert metrics.hit_at_k(results, ["c"], 3) == 1.0  # as documents, c would rank seventh
+    assert metrics.hit_at_k(results, ["a4"], 1) == 1.0
+    assert metrics.reciprocal_rank(results, ["b"]) == pytest.approx(1 / 2)
+    assert metrics.recall_at_k(results, ["a2", "c", "z"], 2) == pytest.approx(1 / 3)
+
+
+@pytest.mark.unit
 def test_citation_metrics() -> None:
     assert metrics.citation_precision(["a", "b", "a"], ["a"]) == 0.5
     assert metrics.citation_precision([], ["a"]) is None

@@ -257,6 +257,32 @@ def test_a_chosen_sentence_opening_a_list_brings_its_items():
     assert kept[0].endswith("are:") and [k.split()[1] for k in kept[1:]] == ["Ely", "Poole", "Woking"]
 
 
+OFFICES = (
+    "Ministers keep every departmental estate decision under close review with partners across government.\n"
+    "Office | Status | Staff\nBelfast | Remaining open | 21\nBirmingham | Closing | 149\nExeter | Closing | 26\n"
+    "Leeds | Remaining open | 300\n\nAll staff affected by these changes will be supported throughout by managers."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "budget", "rows"),
+    [
+        ("Which offices are closing?", 140, ["Office", "Belfast", "Birmingham", "Exeter", "Leeds"]),  # the table
+        ("How many staff does the Exeter office have?", 60, ["Office", "Exeter"]),  # the row and what its columns are
+    ],
+)
+def test_a_chosen_table_row_brings_the_table_heading_and_for_a_list_the_table(question, budget, rows):
+    from qa.question import analyse
+
+    embeddings = HashEmbeddings()
+    query = embeddings.embed_query(question)
+    (only,) = build_passages(
+        query, [hit(1, OFFICES)], SentenceVectors(embeddings), budget_chars=budget, question=analyse(question)
+    )
+    assert [s.quote.text.split()[0] for s in only.kept] == rows
+    assert "Office | Status | Staff; " in only.prompt_line()  # rows stay apart in the prompt
+
+
 def test_a_chosen_sentence_introducing_its_paragraph_brings_the_rest_of_it():
     embeddings = HashEmbeddings()
     body = (
@@ -328,3 +354,8 @@ def test_index_fingerprint_changes_only_with_what_changes_chunks_or_vectors(tmp_
     )
     prints = {settings_fingerprint(Settings(data_dir=tmp_path, **change)) for change in changes}
     assert len(prints) == len(changes) and same not in prints
+
+
+def test_a_sentence_of_punctuation_alone_is_split_without_error():
+    text = "Item one.\n. Next item."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["Item one.", ". Next item."]

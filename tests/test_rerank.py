@@ -70,3 +70,26 @@ def test_the_shipped_weights_match_the_features():
     data = json.loads(WEIGHTS_FILE.read_text())
     assert data["features"] == list(FEATURES) and len(data["weights"]) == len(FEATURES)
     assert LearnedReranker.load().window == data["window"]
+
+
+def test_a_month_named_without_its_year_is_the_latest_before_the_answer():
+    from datetime import date
+
+    from qa.facts import bare_months
+
+    text = "In November, the department published its plans; on 5 December the Bill followed. By May we will report."
+    assert bare_months(text, date(2025, 1, 13)) == {"2024-11", "2024-12"}  # "By May" looks ahead: not read
+    assert bare_months("In July 2023 it began.", date(2025, 1, 13)) == set()  # its year is given
+
+
+def test_a_record_covering_the_asked_year_by_a_bare_month_counts_as_naming_it():
+    from qa.retriever import prefer_specific
+
+    question = "What policy paper did DfE publish in November 2024?"
+    later = hit(
+        "later", "In November, the department published 'Keeping children safe'.", 0.5, date_answered="2025-01-13"
+    )
+    other = hit("other", "Our plans for 2024 were set out.", 0.6, date_answered="2023-03-01")
+    earlier = hit("earlier", "In November, the department published guidance.", 0.55, date_answered="2023-12-01")
+    ranked = prefer_specific([other, earlier, later], question, weight=3.0)
+    assert [h.doc_id for h in ranked] == ["other", "later", "earlier"]
