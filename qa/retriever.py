@@ -100,9 +100,10 @@ def prefer_specific(ranked: list[Hit], question: str, weight: float, window: int
     if not wanted or len(ranked) < 2:
         return ranked
     head, tail = ranked[:window], ranked[window:]
+    asks_year = any(len(s) == 1 and re.fullmatch(r"(?:19|20)\d{2}", s[0]) for s in wanted)
     scored = []
     for i, hit in enumerate(head):
-        years = {str(y) for y in record_periods(hit.text, hit.record)[0]}
+        years = {str(y) for y in record_periods(hit.text, hit.record)[0]} if asks_year else set()
         share = specifics_share(text_words(hit.text) | years, wanted)
         scored.append((hit.score * (1 + weight * share), i, hit))
     scored.sort(key=lambda x: (-x[0], x[1]))
