@@ -566,7 +566,8 @@ class Assistant:
                 checked.kept = [found]
         if policy.backing and checked.kept:
             reasons = analysis is not None and analysis.form is AnswerForm.REASONS
-            checked.kept = backing_quotes(checked.kept, passages, reasons)
+            subject = analysis.subject_terms if analysis is not None else ()
+            checked.kept = backing_quotes(checked.kept, passages, reasons, subject)
             if reasons:
                 checked.kept = with_reason(checked.kept, reason_sentence(checked.evidence, analysis))
 

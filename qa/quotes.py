@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from qa.context import LEADS_BACK, Passage, SourceSentence
+from qa.context import LEADS_BACK, Passage, SourceSentence, is_table_row, reads_back
 from qa.facts import Evidence, FactType, facts_of, stem, words_of
 from qa.question import FactKind, QuestionAnalysis, subject_terms
 from qa.refusal import kind_present
@@ -23,6 +23,7 @@ REPLACEMENT_DETAIL_SHARE = 0.75  # and this share of what the question asks the 
 ANSWERS_SHARE = 0.5  # a kept sentence stating the asked kind of fact with this share of the subject answers it
 EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in for a draft that answers nothing
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
+FOLLOW_SHARE = 0.6  # the sentence after a backing one, holding this share of the question's subject, is quoted too
 
 
 REASON_OWN_SHARE = 0.4  # a sentence giving a reason holds this share of the question's subject words itself
@@ -60,6 +61,11 @@ def _adds_to(quote: str, answer: Evidence) -> bool:
     return any(not answer.has(f) for f in facts_of(quote) if f.type is not FactType.YEAR or f.value not in answer.years)
 
 
+def _adds_figure(quote: str, answer: Evidence) -> bool:
+    """Whether ``quote`` states a figure or date (not only a name) that the answer does not."""
+    return any(f.type is not FactType.NAME and not answer.has(f) for f in facts_of(quote))
+
+
 def _same_words(quote: str, sentence: str) -> bool:
     a, b = set(words_of(quote)), set(words_of(sentence))
     return bool(a) and len(a & b) >= SAME_WORDS * len(a)
@@ -78,40 +84,85 @@ def reasons_behind(source: SourceSentence, passage: Passage) -> list[SourceSente
     return []
 
 
+def following(source: SourceSentence, passage: Passage) -> SourceSentence | None:
+    """The passage sentence after ``source``, or None where it is the last one."""
+    starts = [s.quote.start for s in passage.sentences]
+    if source.quote.start not in starts:
+        return None
+    i = starts.index(source.quote.start) + 1
+    return passage.sentences[i] if i < len(passage.sentences) else None
+
+
+def follows_on(source: SourceSentence, passage: Passage | None, subject: Sequence[str]) -> SourceSentence | None:
+    """The sentence after a backing one that goes on about the same thing: it reads back to it ("This includes
+    the £69.9 million uplift …") or holds ``FOLLOW_SHARE`` of the question's ``subject`` words ("Capital
+    expenditure on … roads in the North East … was 0.94% of …"). Table rows are left to the context."""
+    after = following(source, passage) if passage is not None else None
+    if after is None or len(after.quote.text) > MAX_QUOTE_CHARS or is_table_row(after.quote.text):
+        return None
+    text = after.quote.text.strip()
+    if reads_back(text) or (subject and Evidence(text).term_share(subject) >= FOLLOW_SHARE):
+        return after
+    return None
+
+
 def backing_quotes(
-    kept: list[VerifiedSentence], passages: Sequence[Passage] = (), reasons: bool = False
+    kept: list[VerifiedSentence],
+    passages: Sequence[Passage] = (),
+    reasons: bool = False,
+    subject: Sequence[str] = (),
 ) -> list[VerifiedSentence]:
     """The checked sentences, each followed by the source sentence behind it where that sentence holds a figure,
     date or name the answer leaves out (or the answer is a bare fact); at most ``MAX_QUOTES`` quotes in all.
     Where the question asks why (``reasons``), a source sentence the answer paraphrases leaving words out is
     quoted too, and so is what it responds to ("One of the issues … is the increase in demand … . As a first step
-    in responding to that, …")."""
+    in responding to that, …"). The sentence after the one behind the answer is quoted where it goes on about the
+    question's ``subject`` with a figure or date (not only a name) the answer leaves out: the second part of a
+    two-part answer ("£255.5 million … . This includes the £69.9 million uplift …")."""
     answer_text = " ".join(v.sentence.text for v in kept if not v.sentence.quoted)
     answer = Evidence(answer_text)
     short = len(answer_text.split()) < SHORT_ANSWER_WORDS
     by_marker = {p.marker: p for p in passages}
     out: list[VerifiedSentence] = []
     quoted: set[tuple[int, int]] = set()
+    said = {(m, q.quote.start) for v in kept for m, qs in v.quotes.items() for q in qs if v.sentence.quoted}
+
+    def add(source: SourceSentence, marker: int) -> None:
+        quoted.add((marker, source.quote.start))
+        out.append(VerifiedSentence(quoted_sentence(source, marker), {marker: [source]}))
+
     for verified in kept:
         out.append(verified)
         if verified.sentence.quoted or len(quoted) >= MAX_QUOTES:
             continue
         for marker in verified.sentence.markers:
-            sources = [s for s in verified.quotes.get(marker, []) if len(s.quote.text) <= MAX_QUOTE_CHARS]
+            backing = [s for s in verified.quotes.get(marker, []) if len(s.quote.text) <= MAX_QUOTE_CHARS]
+            sources = backing
             if reasons and marker in by_marker:
                 sources = [r for s in sources for r in reasons_behind(s, by_marker[marker])] + sources
+            added = False
             for source in sources:
                 key = (marker, source.quote.start)
                 if key in quoted or _same_words(source.quote.text, answer_text if reasons else verified.sentence.text):
                     continue
                 if not (short or reasons or _adds_to(source.quote.text, answer)):
                     continue
-                quoted.add(key)
-                out.append(VerifiedSentence(quoted_sentence(source, marker), {marker: [source]}))
+                add(source, marker)
+                added = True
                 break
-            else:
-                continue
-            break
+            if backing and not reasons and len(quoted) < MAX_QUOTES:
+                after = follows_on(backing[-1], by_marker.get(marker), subject)
+                told = Evidence(" ".join([answer_text, *(v.sentence.text for v in out if v.sentence.quoted)]))
+                if (
+                    after is not None
+                    and (marker, after.quote.start) not in quoted | said
+                    and after not in verified.quotes.get(marker, [])
+                    and _adds_figure(after.quote.text, told)
+                ):
+                    add(after, marker)
+                    added = True
+            if added:
+                break
     return out
 
 

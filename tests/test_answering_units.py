@@ -603,6 +603,49 @@ def test_a_quote_is_added_only_where_it_says_more_than_the_answer():
     assert quoted[-1].sentence.text == said
 
 
+GRANT = passage(
+    7,
+    "The Government has allocated £255.5 million through the Rough Sleeping Prevention and Recovery Grant this "
+    "year. This includes the £69.9 million uplift that we announced on 10 October 2025. Local authorities can use "
+    "this money flexibly to prevent and reduce rough sleeping. In 2019 there were 4,266 people sleeping rough.",
+    date_answered="2025-11-20",
+)
+
+
+def test_the_second_part_of_a_two_part_answer_is_quoted_from_the_sentence_after():
+    question = analyse(
+        "whats the total rough sleeping prevention and recovery grant for this year after the uplift goverment "
+        "announced in october 2025?"
+    )
+    draft = [("The total Rough Sleeping Prevention and Recovery Grant this year is £255.5 million.", [7])]
+    checked = verify(draft, [GRANT], question.text)
+    assert checked.kept
+    texts = [v.sentence.text for v in backing_quotes(checked.kept, [GRANT], subject=question.subject_terms)]
+    assert texts[-1] == "“This includes the £69.9 million uplift that we announced on 10 October 2025.”"
+    assert texts[1].startswith("“The Government has allocated £255.5 million")
+
+
+def test_the_sentence_after_is_quoted_only_where_it_goes_on_about_the_subject_with_a_figure():
+    question = analyse("How many people sleep rough, and how can local authorities use the grant money?")
+    draft = [("Local authorities can use the grant money flexibly to prevent and reduce rough sleeping.", [7])]
+    checked = verify(draft, [GRANT], question.text)
+    assert checked.kept
+    texts = [v.sentence.text for v in backing_quotes(checked.kept, [GRANT], subject=["grant", "money"])]
+    assert not any("4,266" in t for t in texts)  # a figure, but neither reading back nor about the subject
+    roads = passage(
+        8,
+        "In 2023/24, capital expenditure on national and local roads was £284m in the North East of England. "
+        "Capital expenditure on national and local roads in the North East of England was 0.94% of total "
+        "Department for Transport expenditure.",
+    )
+    question = analyse("What was DfT's capital spending on national and local roads in the North East in 2023/24?")
+    draft = [("Capital expenditure on roads in the North East was £284m in 2023/24.", [8])]
+    checked = verify(draft, [roads], question.text)
+    texts = [v.sentence.text for v in backing_quotes(checked.kept, [roads], subject=question.subject_terms)]
+    assert any("0.94%" in t for t in texts)  # the same subject, a figure the answer leaves out
+    assert not any("0.94%" in t for t in (v.sentence.text for v in backing_quotes(checked.kept, [roads])))
+
+
 def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the_subject():
     question = analyse("How much has the Innovation Programme invested, and in how many projects?")
     draft = [("The Secretary of State invested £100 million in 53 projects.", [2])]
