@@ -36,6 +36,7 @@ from qa.quotes import (
     answers_question,
     backing_quotes,
     evidence_sentence,
+    missing_rows,
     reason_sentence,
     replacement,
     with_reason,
@@ -568,6 +569,8 @@ class Assistant:
             reasons = analysis is not None and analysis.form is AnswerForm.REASONS
             subject = analysis.subject_terms if analysis is not None else ()
             checked.kept = backing_quotes(checked.kept, passages, reasons, subject)
+            if analysis is not None and analysis.form is AnswerForm.LIST:
+                checked.kept += missing_rows(checked.kept, passages)
             if reasons:
                 checked.kept = with_reason(checked.kept, reason_sentence(checked.evidence, analysis))
 

@@ -23,6 +23,8 @@ REPLACEMENT_DETAIL_SHARE = 0.75  # and this share of what the question asks the 
 ANSWERS_SHARE = 0.5  # a kept sentence stating the asked kind of fact with this share of the subject answers it
 EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in for a draft that answers nothing
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
+TABLE_NAMED_SHARE = 0.5  # a list answer naming this share of a cited table's rows (and two) is given the rest
+MAX_TABLE_ROWS = 12  # rows of a table quoted to complete a list answer
 FOLLOW_SHARE = 0.6  # the sentence after a backing one, holding this share of the question's subject, is quoted too
 
 
@@ -209,6 +211,45 @@ def replacement(
         return share
 
     return _best_quote(evidence, question, asked, score)
+
+
+def _tables(passage: Passage) -> list[list[SourceSentence]]:
+    """The passage's tables: each run of consecutive table rows, its heading row first."""
+    tables: list[list[SourceSentence]] = []
+    run: list[SourceSentence] = []
+    for sentence in [*passage.sentences, None]:
+        if sentence is not None and is_table_row(sentence.quote.text):
+            run.append(sentence)
+            continue
+        if len(run) >= 3:
+            tables.append(run)
+        run = []
+    return tables
+
+
+def _row_label(row: SourceSentence) -> str:
+    return row.quote.text.split(" | ", 1)[0].strip()
+
+
+def missing_rows(kept: list[VerifiedSentence], passages: Sequence[Passage]) -> list[VerifiedSentence]:
+    """The rows of a cited table that a list answer leaves out, quoted, where the answer names at least two and
+    ``TABLE_NAMED_SHARE`` of its rows: "National Voices, …, Homeless Link, and the Race Equality Foundation" is
+    followed by the table's "Maternity Consortium | £27,020.00". Heading and total rows are not items."""
+    answer = " ".join(v.sentence.text for v in kept).casefold()
+    cited = [m for v in kept if not v.sentence.quoted for m in v.sentence.markers]
+    by_marker = {p.marker: p for p in passages}
+    out: list[VerifiedSentence] = []
+    for marker in dict.fromkeys(cited):
+        for table in _tables(by_marker[marker]) if marker in by_marker else []:
+            rows = [r for r in table[1:] if _row_label(r) and not _row_label(r).casefold().startswith("total")]
+            named = [r for r in rows if _row_label(r).casefold() in answer]
+            if len(named) < 2 or len(named) < TABLE_NAMED_SHARE * len(rows):
+                continue
+            for row in [r for r in rows if r not in named][:MAX_TABLE_ROWS]:
+                out.append(VerifiedSentence(quoted_sentence(row, marker), {marker: [row]}))
+        if out:
+            break
+    return out
 
 
 def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:

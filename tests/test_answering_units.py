@@ -14,6 +14,7 @@ from qa.quotes import (
     answers_question,
     backing_quotes,
     evidence_sentence,
+    missing_rows,
     reason_sentence,
     replacement,
     with_reason,
@@ -644,6 +645,29 @@ def test_the_sentence_after_is_quoted_only_where_it_goes_on_about_the_subject_wi
     texts = [v.sentence.text for v in backing_quotes(checked.kept, [roads], subject=question.subject_terms)]
     assert any("0.94%" in t for t in texts)  # the same subject, a figure the answer leaves out
     assert not any("0.94%" in t for t in (v.sentence.text for v in backing_quotes(checked.kept, [roads])))
+
+
+CHARITIES = passage(
+    9,
+    "National Voices, Friends, Families and Travellers, Homeless Link, and the Race Equality Foundation, carried "
+    "out these engagement sessions. The following table shows the funding each charity received:\n\n"
+    "Charity | Funding received\nNational Voices | £21,070.00\nFriends, Families and Travellers | £14,998.00\n"
+    "Homeless Link | £6,673.00\nRace Equality Foundation | £11,550.00\nMaternity Consortium | £27,020.00\n"
+    "Total | £81,311.00",
+)
+
+
+def test_a_list_answer_is_given_the_rows_of_its_table_it_leaves_out():
+    draft = [
+        ("National Voices, Friends, Families and Travellers, Homeless Link, and the Race Equality Foundation.", [9])
+    ]
+    checked = verify(draft, [CHARITIES], "Which charities got money from the supplementary fund?")
+    assert checked.kept
+    rows = missing_rows(checked.kept, [CHARITIES])
+    assert [r.sentence.text for r in rows] == ["“Maternity Consortium | £27,020.00”"]
+    assert rows[0].sentence.quoted and rows[0].sentence.markers == [9]
+    one = verify([("National Voices received £21,070.00.", [9])], [CHARITIES], "Which charities got money?")
+    assert one.kept and missing_rows(one.kept, [CHARITIES]) == []  # one row named is not a list of the table
 
 
 def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the_subject():
