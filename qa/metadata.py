@@ -74,13 +74,14 @@ def matches(question: QuestionAnalysis, passage: Passage) -> bool:
 
 
 def statement_share(question: QuestionAnalysis, passage: Passage) -> float:
-    """The largest share of the question's subject words in the record's title and question, or in one sentence
-    of its answer."""
+    """The largest share of the question's subject words in the record's fields (title, question, who asked and
+    answered: "rosena allin-khan's question on child protection"), alone or with one sentence of its answer."""
     terms = question.subject_terms
     if not terms:
         return 0.0
     hit = passage.hit
-    parts = [hit.text[: hit.record.header_chars], *(s.quote.text for s in passage.sentences)]
+    header = f"{passage.metadata_line()}\n{hit.text[: hit.record.header_chars]}"
+    parts = [header, *(f"{header}\n{s.quote.text}" for s in passage.sentences)]
     return max(Evidence(part).term_share(terms) for part in parts)
 
 

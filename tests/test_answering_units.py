@@ -436,6 +436,20 @@ def test_who_said_it_is_answered_from_the_record_that_says_it():
     assert answer_metadata(question, [close, said]).passage.hit.doc_id == "close"  # near enough: rank decides
 
 
+def test_who_asked_picks_the_record_whatever_the_case_of_the_name():
+    later = passage(
+        2,
+        "Child protection is a priority, and child protection reforms are under way.",
+        answerer="Edward Timpson",
+        date_answered="2015-07-14",
+        doc_id="later",
+    )
+    question = analyse("which minister replied to rosena allin-khan's question on child protection, and on what date?")
+    found = answer_metadata(question, [EIF, later])
+    assert found is not None and found.passage.hit.doc_id == "d1"  # the asker is a field of the record
+    assert "21 December 2016" in found.text
+
+
 def test_which_ministers_lists_every_matching_record_once():
     other = passage(2, "Ministers replied.", answerer="Will Quince", date_answered="2022-03-22", doc_id="other")
     again = passage(3, "More of the first answer.", answerer="Edward Timpson", date_answered="2016-12-21", doc_id="d1")
