@@ -22,6 +22,7 @@ GENERIC_WORDS = frozenset(
         "on",
         "for",
         "what",
+        "whats",
         "when",
         "who",
         "whom",
@@ -173,6 +174,7 @@ class FactKind(StrEnum):
     DATE = "date"
     PERSON = "person"
     NAME = "name"  # "which areas …", "under which law …": a place, body or law the question does not name
+    LINK = "link"  # "what web address did the answer give …": a web address the answer states
     OTHER = "other"
 
 
@@ -369,7 +371,19 @@ def _fields_asked(question: str) -> tuple[AskedField, ...]:
     return tuple(found)
 
 
+_LINK_CUE = re.compile(  # "link" in lower case: "the North Sea Link interconnector" is a name
+    r"\b(?:(?i:web\s?)?(?-i:links?)|(?i:web\s?(?:address|page|site)(?:es|s)?|websites?|urls?|online address(?:es)?))\b"
+    r"(?!\s+(?i:between|with)\b)"  # "is there a link between poverty and neglect?" asks no web address
+)
+LINK_WORDS = frozenset(
+    ["web", "link", "links", "address", "addresses", "website", "websites", "url", "urls", "webpage"]
+)
+URL = re.compile(r"(?:https?://|www\.)[^\s<>()\]]+[^\s<>()\].,;:!?’'\"]")  # "www.gov.uk/…", "https://…"
+
+
 def _fact_kind(question: str) -> FactKind:
+    if _LINK_CUE.search(question):
+        return FactKind.LINK
     if _NUMBER_CUE.search(question):
         return FactKind.NUMBER
     if _MONEY_CUE.search(question):
@@ -494,6 +508,12 @@ def mend_question_words(question: str) -> str:
     return _TYPO_WORD.sub(mended, question)
 
 
+def _subject_of(question: str) -> tuple[str, ...]:
+    """The question's subject words, less the words that ask for a web address ("the web link for …")."""
+    terms = subject_terms(question)
+    return tuple(t for t in terms if t not in LINK_WORDS) if _LINK_CUE.search(question) else terms
+
+
 def analyse(question: str) -> QuestionAnalysis:
     """Type ``question`` and pull out the names, years and months an answer must match."""
     text = mend_question_words(question.strip())
@@ -513,7 +533,7 @@ def analyse(question: str) -> QuestionAnalysis:
         part_kinds=tuple(dict.fromkeys(_fact_kind(c) for c in _CLAUSE_BREAK.split(text))),
         form=answer_form(text),
         names=_names(text),
-        subject_terms=subject_terms(text),
+        subject_terms=_subject_of(text),
         years=tuple(dict.fromkeys(y for y in years_in(text) if y not in ends)),
         year_ranges=spans,
         months=months_in(text),

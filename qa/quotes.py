@@ -255,6 +255,8 @@ def missing_rows(kept: list[VerifiedSentence], passages: Sequence[Passage]) -> l
 def answers_question(kept: list[VerifiedSentence], question: QuestionAnalysis) -> bool:
     """Whether a kept sentence states the asked kind of figure or date beside half of the question's subject words
     ("101 Frontline participants" does not answer how many people registered for information)."""
+    if question.fact_kind is FactKind.LINK:  # a web address is copied, not paraphrased
+        return any(kind_present(FactKind.LINK, v.sentence.text) for v in kept)
     if question.fact_kind not in (FactKind.NUMBER, FactKind.MONEY, FactKind.DATE) or not question.subject_terms:
         return True
     for verified in kept:

@@ -24,7 +24,7 @@ from qa.facts import (
     record_periods,
     years_in,
 )
-from qa.question import FactKind, QuestionAnalysis
+from qa.question import URL, FactKind, QuestionAnalysis
 from qa.types import Hit
 from qa.verify import NATIONAL_NAMES, Verification
 
@@ -93,6 +93,8 @@ def kind_present(
             return any(plain(n) not in given for n in person_names_in(text))
         case FactKind.NAME:
             return any(plain(n) not in given for n in names_in(text))
+        case FactKind.LINK:
+            return bool(URL.search(text))
     return True
 
 

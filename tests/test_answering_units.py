@@ -766,6 +766,24 @@ def test_a_draft_that_answers_another_figure_gives_way_to_the_sentence_that_answ
     assert evidence_sentence(checked.evidence, near_miss) is None
 
 
+def test_a_question_asking_for_a_web_address_is_answered_by_the_sentence_that_gives_it():
+    question = analyse("whats the web link for the PM's announcement of the new child protection taskforce?")
+    assert question.fact_kind is FactKind.LINK and "link" not in question.subject_terms
+    assert analyse("Is there a link between poverty and neglect?").fact_kind is not FactKind.LINK
+    assert analyse("How much came through the North Sea Link in 2023?").fact_kind is not FactKind.LINK
+    taskforce = passage(
+        1,
+        "On 24 June the Prime Minister announced a new Child Protection Taskforce. The Prime Minister’s "
+        "announcement can be found online here: www.gov.uk/government/news/pm-announces-new-taskforce-to-transform"
+        "-child-protection. The Taskforce will lead work to extend and accelerate reforms.",
+    )
+    checked = verify([("The Prime Minister announced a new Child Protection Taskforce.", [1])], [taskforce])
+    assert checked.kept and not answers_question(checked.kept, question)  # no address in the answer
+    found = evidence_sentence(checked.evidence, question)
+    assert found is not None and "www.gov.uk/government/news/pm-announces" in found.sentence.text
+    assert kind_present(FactKind.LINK, "See https://www.gov.uk/guidance.") and not kind_present(FactKind.LINK, "gov")
+
+
 def test_each_part_of_a_two_part_question_keeps_its_kind_of_fact():
     two = analyse("Which organisation is running England's first secure school, and when was it expected to open?")
     assert two.part_kinds == (FactKind.NAME, FactKind.DATE)
