@@ -36,6 +36,7 @@ from qa.quotes import (
     answers_question,
     backing_quotes,
     evidence_sentence,
+    missing_parts,
     missing_rows,
     reason_sentence,
     replacement,
@@ -571,6 +572,8 @@ class Assistant:
             checked.kept = backing_quotes(checked.kept, passages, reasons, subject)
             if analysis is not None and analysis.form is AnswerForm.LIST:
                 checked.kept += missing_rows(checked.kept, passages)
+            if analysis is not None:
+                checked.kept += missing_parts(checked.kept, checked.evidence, analysis, checked.asked)
             if reasons:
                 checked.kept = with_reason(checked.kept, reason_sentence(checked.evidence, analysis))
 

@@ -514,6 +514,25 @@ def _subject_of(question: str) -> tuple[str, ...]:
     return tuple(t for t in terms if t not in LINK_WORDS) if _LINK_CUE.search(question) else terms
 
 
+@dataclass(frozen=True)
+class QuestionPart:
+    """One clause of a question asking two things ("How much did businesses draw …, and what share had been
+    repaid …?"): its words, the kind of fact it asks for and its subject words."""
+
+    text: str
+    kind: FactKind
+    terms: tuple[str, ...]
+
+
+def question_parts(question: str) -> tuple[QuestionPart, ...]:
+    """The clauses of a question asking two or more things, each typed; empty for a question asking one."""
+    clauses = [c.strip(" ,?") for c in _CLAUSE_BREAK.split(mend_question_words(question.strip()))]
+    clauses = [c for c in clauses if c]
+    if len(clauses) < 2:
+        return ()
+    return tuple(QuestionPart(c, _fact_kind(c), _subject_of(c)) for c in clauses)
+
+
 def analyse(question: str) -> QuestionAnalysis:
     """Type ``question`` and pull out the names, years and months an answer must match."""
     text = mend_question_words(question.strip())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from qa.context import LEADS_BACK, Passage, SourceSentence, is_table_row, reads_back
 from qa.facts import Evidence, FactType, facts_of, stem, words_of
-from qa.question import FactKind, QuestionAnalysis, subject_terms
+from qa.question import FactKind, QuestionAnalysis, question_parts, subject_terms
 from qa.refusal import kind_present
 from qa.types import AnswerSentence
 from qa.verify import DECLINED, FIGURE_STEMS, Asked, PassageEvidence, SourceWindow, VerifiedSentence
@@ -25,6 +25,7 @@ EVIDENCE_SHARE = 0.9  # a source sentence this close to the question stands in f
 REPLACEMENT_SHARE = 0.6  # a replacing sentence (with the one before) holds this share of the question's subject
 TABLE_NAMED_SHARE = 0.5  # a list answer naming this share of a cited table's rows (and two) is given the rest
 MAX_TABLE_ROWS = 12  # rows of a table quoted to complete a list answer
+PART_SHARE = 0.6  # a sentence answering a part no answer sentence answers holds this share of the part's words
 FOLLOW_SHARE = 0.6  # the sentence after a backing one, holding this share of the question's subject, is quoted too
 
 
@@ -249,6 +250,40 @@ def missing_rows(kept: list[VerifiedSentence], passages: Sequence[Passage]) -> l
                 out.append(VerifiedSentence(quoted_sentence(row, marker), {marker: [row]}))
         if out:
             break
+    return out
+
+
+def missing_parts(
+    kept: list[VerifiedSentence], evidence: Sequence[PassageEvidence], question: QuestionAnalysis, asked: Asked
+) -> list[VerifiedSentence]:
+    """For each part of a two-part question asking a figure or date that no answer sentence states beside half of
+    the part's words, the source sentence that does with ``PART_SHARE`` of them (and the part's names), quoted:
+    "£46.59 billion … drawn" is followed by "… 12.97% of facilities had been repaid …"."""
+    out: list[VerifiedSentence] = []
+    for part in question_parts(question.text):
+        if part.kind not in (FactKind.NUMBER, FactKind.MONEY, FactKind.DATE) or not part.terms:
+            continue
+        told = [v.sentence.text for v in [*kept, *out]]
+        if any(
+            kind_present(part.kind, t, stated=asked.given) and Evidence(t).term_share(part.terms) >= ANSWERS_SHARE
+            for t in told
+        ):
+            continue
+        names = [n for n in question.names if n.casefold() in part.text.casefold()]
+        best: tuple[float, int, SourceSentence] | None = None
+        for source, window, sentence in _quotable(evidence):
+            if not kind_present(part.kind, sentence.quote.text, question.given_names, asked.given):
+                continue
+            texts = [window.evidence] + ([window.before] if window.leans_on_before and window.before else [])
+            if not all(any(e.has_name(n) for e in texts) for n in names):
+                continue
+            if not asked.period_ok(window, source.windows[0].evidence):
+                continue
+            share = max(e.term_share(part.terms) for e in texts)
+            if share >= PART_SHARE and (best is None or share > best[0]):
+                best = (share, source.passage.marker, sentence)
+        if best is not None and not any(_same_words(best[2].quote.text, t) for t in told):
+            out.append(VerifiedSentence(quoted_sentence(best[2], best[1]), {best[1]: [best[2]]}))
     return out
 
 

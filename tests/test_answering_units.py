@@ -14,6 +14,7 @@ from qa.quotes import (
     answers_question,
     backing_quotes,
     evidence_sentence,
+    missing_parts,
     missing_rows,
     reason_sentence,
     replacement,
@@ -682,6 +683,32 @@ def test_a_list_answer_is_given_the_rows_of_its_table_it_leaves_out():
     assert rows[0].sentence.quoted and rows[0].sentence.markers == [9]
     one = verify([("National Voices received £21,070.00.", [9])], [CHARITIES], "Which charities got money?")
     assert one.kept and missing_rows(one.kept, [CHARITIES]) == []  # one row named is not a list of the table
+
+
+LOANS = passage(
+    10,
+    "Under the Bounce Back Loan Scheme, businesses drew down £46.59 billion in loans. Lenders report on the "
+    "scheme every quarter. By September 2024, 12.97% of the scheme's facilities had been repaid in full.",
+    date_answered="2024-11-05",
+)
+
+
+def test_the_part_of_a_two_part_question_no_answer_sentence_states_is_quoted():
+    question = analyse(
+        "How much did businesses draw under the Bounce Back Loan Scheme, and what share of facilities had been "
+        "repaid by September 2024?"
+    )
+    draft = [("Businesses drew £46.59 billion under the Bounce Back Loan Scheme.", [10])]
+    checked = verify(draft, [LOANS], question.text)
+    assert checked.kept
+    added = missing_parts(checked.kept, checked.evidence, question, checked.asked)
+    assert [v.sentence.text for v in added] == [
+        "“By September 2024, 12.97% of the scheme's facilities had been repaid in full.”"
+    ]
+    both = verify([*draft, ("By September 2024, 12.97% of facilities had been repaid.", [10])], [LOANS], question.text)
+    assert missing_parts(both.kept, both.evidence, question, both.asked) == []  # both parts answered
+    one = analyse("How much did businesses draw under the Bounce Back Loan Scheme?")
+    assert missing_parts(checked.kept, checked.evidence, one, checked.asked) == []  # a question of one part
 
 
 def test_a_dropped_figure_gives_way_to_the_source_sentence_that_states_it_of_the_subject():
