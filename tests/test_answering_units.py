@@ -394,14 +394,13 @@ def test_putting_out_a_report_is_not_asking_a_question():
     assert analyse("When was the question on adoption tabled?").asked_fields == (AskedField.DATE_ASKED,)
 
 
+def july_2015(body: str, doc_id: str) -> Passage:
+    """A second record, Edward Timpson's answer of 14 July 2015, as passage [2]."""
+    return passage(2, body, answerer="Edward Timpson", date_answered="2015-07-14", doc_id=doc_id)
+
+
 def test_a_question_naming_two_records_is_answered_from_both():
-    older = passage(
-        2,
-        "Children are protected by local safeguarding boards.",
-        answerer="Edward Timpson",
-        date_answered="2015-07-14",
-        doc_id="older",
-    )
+    older = july_2015("Children are protected by local safeguarding boards.", "older")
     question = analyse("Which minister answered both the July 2015 question and the December 2016 question?")
     found = answer_metadata(question, [EIF, older])
     assert found is not None and {p.hit.doc_id for p in found.passages} == {"d1", "older"}
@@ -438,13 +437,7 @@ def test_who_said_it_is_answered_from_the_record_that_says_it():
 
 
 def test_who_asked_picks_the_record_whatever_the_case_of_the_name():
-    later = passage(
-        2,
-        "Child protection is a priority, and child protection reforms are under way.",
-        answerer="Edward Timpson",
-        date_answered="2015-07-14",
-        doc_id="later",
-    )
+    later = july_2015("Child protection is a priority, and child protection reforms are under way.", "later")
     question = analyse("which minister replied to rosena allin-khan's question on child protection, and on what date?")
     found = answer_metadata(question, [EIF, later])
     assert found is not None and found.passage.hit.doc_id == "d1"  # the asker is a field of the record
@@ -628,14 +621,21 @@ GRANT = passage(
 )
 
 
-def test_the_second_part_of_a_two_part_answer_is_quoted_from_the_sentence_after():
-    question = analyse(
-        "whats the total rough sleeping prevention and recovery grant for this year after the uplift goverment "
-        "announced in october 2025?"
-    )
-    draft = [("The total Rough Sleeping Prevention and Recovery Grant this year is £255.5 million.", [7])]
-    checked = verify(draft, [GRANT], question.text)
+def checked_draft(question: str, sentence: str, source: Passage):
+    """The question analysed, and a one-sentence draft citing ``source`` checked against it (and kept)."""
+    analysis = analyse(question)
+    checked = verify([(sentence, [source.marker])], [source], analysis.text)
     assert checked.kept
+    return analysis, checked
+
+
+def test_the_second_part_of_a_two_part_answer_is_quoted_from_the_sentence_after():
+    question, checked = checked_draft(
+        "whats the total rough sleeping prevention and recovery grant for this year after the uplift goverment "
+        "announced in october 2025?",
+        "The total Rough Sleeping Prevention and Recovery Grant this year is £255.5 million.",
+        GRANT,
+    )
     texts = [v.sentence.text for v in backing_quotes(checked.kept, [GRANT], subject=question.subject_terms)]
     assert texts[-1] == "“This includes the £69.9 million uplift that we announced on 10 October 2025.”"
     assert texts[1].startswith("“The Government has allocated £255.5 million")
@@ -694,13 +694,13 @@ LOANS = passage(
 
 
 def test_the_part_of_a_two_part_question_no_answer_sentence_states_is_quoted():
-    question = analyse(
+    question, checked = checked_draft(
         "How much did businesses draw under the Bounce Back Loan Scheme, and what share of facilities had been "
-        "repaid by September 2024?"
+        "repaid by September 2024?",
+        "Businesses drew £46.59 billion under the Bounce Back Loan Scheme.",
+        LOANS,
     )
     draft = [("Businesses drew £46.59 billion under the Bounce Back Loan Scheme.", [10])]
-    checked = verify(draft, [LOANS], question.text)
-    assert checked.kept
     added = missing_parts(checked.kept, checked.evidence, question, checked.asked)
     assert [v.sentence.text for v in added] == [
         "“By September 2024, 12.97% of the scheme's facilities had been repaid in full.”"
