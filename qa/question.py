@@ -378,7 +378,7 @@ _LINK_CUE = re.compile(  # "link" in lower case: "the North Sea Link interconnec
 LINK_WORDS = frozenset(
     ["web", "link", "links", "address", "addresses", "website", "websites", "url", "urls", "webpage"]
 )
-URL = re.compile(r"(?:https?://|www\.)[^\s<>()\]]+[^\s<>()\].,;:!?’'\"]")  # "www.gov.uk/…", "https://…"
+URL = re.compile(r"(?i:https?://|www\.)[^\s<>()\]]+[^\s<>()\].,;:!?’'\"]")  # "www.gov.uk/…", "https://…"
 
 
 def _fact_kind(question: str) -> FactKind:

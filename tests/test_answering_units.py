@@ -809,6 +809,7 @@ def test_a_question_asking_for_a_web_address_is_answered_by_the_sentence_that_gi
     found = evidence_sentence(checked.evidence, question)
     assert found is not None and "www.gov.uk/government/news/pm-announces" in found.sentence.text
     assert kind_present(FactKind.LINK, "See https://www.gov.uk/guidance.") and not kind_present(FactKind.LINK, "gov")
+    assert kind_present(FactKind.LINK, "Www.gov.uk/government/news")  # as a sentence starts
 
 
 def test_each_part_of_a_two_part_question_keeps_its_kind_of_fact():
