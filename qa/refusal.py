@@ -192,7 +192,8 @@ def subject_beside_fact(
     kept sentence rests on (or an "It …" sentence naming nothing itself that follows it) states the kind of fact
     and names one of the question's names, or follows a sentence that does. "When was the What Works Centre due to
     open?" is not answered by the Review's report being "due this Spring". True when the question names nothing
-    beyond the records' own fields, or when no kept sentence rests on a source sentence."""
+    beyond the records' own fields, or, for a question about each of several subjects, one of them is the record's
+    own department or member; or when no kept sentence rests on a source sentence."""
     given = analysis.given_names
     by_marker = {e.passage.marker: e for e in checked.evidence}
     rests_on_quotes = False
@@ -203,14 +204,12 @@ def subject_beside_fact(
                 continue
             record = source.passage.hit.record
             fields = Evidence(_record_fields(record))
-            names = [
-                n
-                for n in analysis.names
-                if plain(n).removesuffix("'s") not in NATIONAL_NAMES
-                and not (fields.has_name(n) or names_addressee(n, record.addressed_to))
-            ]
+            subjects = [n for n in analysis.names if plain(n).removesuffix("'s") not in NATIONAL_NAMES]
+            names = [n for n in subjects if not (fields.has_name(n) or names_addressee(n, record.addressed_to))]
             if analysis.names and not names:
                 return True  # it names only the records' own askers, answerers or departments
+            if not checked.asked.single and len(names) < len(subjects):
+                return True  # "How much did DESNZ and the Cabinet Office each spend …?": a record of one of them
             rests_on_quotes = True
             windows = source.windows[1:]
             for i, window in enumerate(windows):

@@ -629,6 +629,29 @@ def checked_draft(question: str, sentence: str, source: Passage):
     return analysis, checked
 
 
+def test_a_question_about_each_of_two_bodies_is_answered_by_each_ones_own_record():
+    cabinet = passage(
+        1, "Communications total spend was £2,988,971.49 in FY 23/24.", department="Cabinet Office", doc_id="co"
+    )
+    energy = passage(
+        2,
+        "For the financial year 2023/24 the department spent £7.6m on communications.",
+        department="Department for Energy Security and Net Zero",
+        doc_id="desnz",
+    )
+    question = analyse("How much did DESNZ and the Cabinet Office each spend on communications in 2023/24?")
+    draft = [
+        ("The Cabinet Office spent £2,988,971.49 on communications in 2023/24.", [1]),
+        ("DESNZ spent £7.6m on communications in 2023/24.", [2]),
+    ]
+    checked = verify(draft, [cabinet, energy], question.text)
+    assert len(checked.kept) == 2
+    assert subject_beside_fact(checked, question, (FactKind.MONEY,))
+    one = analyse("How much did DESNZ spend on communications with the Cabinet Office in 2023/24?")
+    alone = verify(draft[:1], [cabinet], one.text)
+    assert not alone.kept or not subject_beside_fact(alone, one, (FactKind.MONEY,))  # one subject: DESNZ's
+
+
 def test_the_second_part_of_a_two_part_answer_is_quoted_from_the_sentence_after():
     question, checked = checked_draft(
         "whats the total rough sleeping prevention and recovery grant for this year after the uplift goverment "
