@@ -512,11 +512,45 @@ _PORTFOLIO = re.compile(r"^(?:the\s+)?(?:secretary of state|minister|chancellor)
 _PORTFOLIO_STOPWORDS = frozenset(["and", "the", "of", "for", "department"])
 
 
+# departments whose name is not "Department for" and the portfolio of the office that heads them
+OFFICE_DEPARTMENTS = {
+    "home department": "Home Office",
+    "defence": "Ministry of Defence",
+    "justice": "Ministry of Justice",
+    "health and social care": "Department of Health and Social Care",
+    "housing, communities and local government": "Ministry of Housing, Communities and Local Government",
+    "foreign, commonwealth and development affairs": "Foreign, Commonwealth and Development Office",
+    "the cabinet office": "Cabinet Office",
+    "cabinet office": "Cabinet Office",
+    "northern ireland": "Northern Ireland Office",
+    "scotland": "Scotland Office",
+    "wales": "Wales Office",
+    "women and equalities": "Women and Equalities",
+}
+
+# offices that head a department without naming a portfolio
+OFFICE_BODIES = {
+    "chancellor of the exchequer": "HM Treasury",
+    "minister of state, foreign, commonwealth and development office": "Foreign, Commonwealth and Development Office",
+    "deputy foreign secretary": "Foreign, Commonwealth and Development Office",
+    "attorney general": "Attorney General's Office",
+    "solicitor general": "Attorney General's Office",
+}
+
+
 def department_of_office(addressed_to: str | None) -> str | None:
-    """The department an office heads, by its portfolio: "Secretary of State for Work and Pensions" → "Department
-    for Work and Pensions"; None for an office that names no portfolio."""
-    found = re.match(r"^(?:the\s+)?(?:secretary of state|minister)\s+for\s+(?:the\s+)?(.+)$", addressed_to or "", re.I)
-    return f"Department for {found[1].strip()}" if found else None
+    """The department an office heads: "Secretary of State for Work and Pensions" → "Department for Work and
+    Pensions", "Secretary of State for the Home Department" → "Home Office", "Chancellor of the Exchequer" → "HM
+    Treasury"; None for an office that heads none ("Leader of the House", a Member)."""
+    office = re.split(r",\s*(?:to ask|pursuant)\b", (addressed_to or "").strip(), maxsplit=1, flags=re.I)[0]
+    office = re.sub(r"^the\s+", "", office, flags=re.I)
+    if office.lower() in OFFICE_BODIES:
+        return OFFICE_BODIES[office.lower()]
+    found = re.match(r"^(?:secretary of state|minister(?: of state)?)\s+for\s+(?:the\s+)?(.+)$", office, re.I)
+    if found is None:
+        return None
+    portfolio = found[1].strip()
+    return OFFICE_DEPARTMENTS.get(portfolio.lower(), f"Department for {portfolio}")
 
 
 def names_addressee(name: str, addressed_to: str | None) -> bool:

@@ -1292,3 +1292,21 @@ def test_a_figure_beside_less_of_the_asked_subject_than_another_sources_figure_i
     assert not verify(wrong, [targeted, broad], question).kept  # … but another source states the asked figure
     right = [("The programme is investing nearly £5 million in targeted support for children in need.", [1])]
     assert verify(right, [targeted, broad], question).kept
+
+
+@pytest.mark.parametrize(
+    ("office", "department"),
+    [
+        ("Secretary of State for Work and Pensions", "Department for Work and Pensions"),
+        ("Secretary of State for the Home Department", "Home Office"),
+        ("Secretary of State for Defence, To ask the Secretary of State for Defence", "Ministry of Defence"),
+        ("Minister for the Cabinet Office", "Cabinet Office"),
+        ("Chancellor of the Exchequer", "HM Treasury"),
+        ("Leader of the House", None),
+        ("hon. Member for Battersea", None),
+    ],
+)
+def test_the_department_an_office_heads_is_named_as_government_names_it(office, department):
+    from qa.facts import department_of_office
+
+    assert department_of_office(office) == department
