@@ -520,7 +520,6 @@ OFFICE_DEPARTMENTS = {
     "health and social care": "Department of Health and Social Care",
     "housing, communities and local government": "Ministry of Housing, Communities and Local Government",
     "foreign, commonwealth and development affairs": "Foreign, Commonwealth and Development Office",
-    "the cabinet office": "Cabinet Office",
     "cabinet office": "Cabinet Office",
     "northern ireland": "Northern Ireland Office",
     "scotland": "Scotland Office",

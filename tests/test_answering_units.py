@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, FactType, facts_of
+from qa.facts import Evidence, FactType, department_of_office, facts_of
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
 from qa.quotes import (
@@ -1307,6 +1307,4 @@ def test_a_figure_beside_less_of_the_asked_subject_than_another_sources_figure_i
     ],
 )
 def test_the_department_an_office_heads_is_named_as_government_names_it(office, department):
-    from qa.facts import department_of_office
-
     assert department_of_office(office) == department
