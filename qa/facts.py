@@ -508,24 +508,9 @@ def _short_names() -> dict[str, str]:
     }
 
 
-_PORTFOLIO = re.compile(r"^(?:the\s+)?(?:secretary of state|minister|chancellor)\s+(?:for|of)\s+(?:the\s+)?(.+)$")
-_PORTFOLIO_STOPWORDS = frozenset(["and", "the", "of", "for", "department"])
-
-
-# departments whose name is not "Department for" and the portfolio of the office that heads them
-OFFICE_DEPARTMENTS = {
-    "home department": "Home Office",
-    "defence": "Ministry of Defence",
-    "justice": "Ministry of Justice",
-    "health and social care": "Department of Health and Social Care",
-    "housing, communities and local government": "Ministry of Housing, Communities and Local Government",
-    "foreign, commonwealth and development affairs": "Foreign, Commonwealth and Development Office",
-    "cabinet office": "Cabinet Office",
-    "northern ireland": "Northern Ireland Office",
-    "scotland": "Scotland Office",
-    "wales": "Wales Office",
-    "women and equalities": "Women and Equalities",
-}
+# words a department's name and its head's portfolio may differ by: "Ministry of Defence" / "for Defence",
+# "Home Office" / "for the Home Department", "Foreign, Commonwealth and Development Office" / "… Affairs"
+_NAME_WORDS = frozenset(["and", "the", "of", "for", "department", "ministry", "office", "affairs", "hm"])
 
 # offices that head a department without naming a portfolio
 OFFICE_BODIES = {
@@ -537,10 +522,23 @@ OFFICE_BODIES = {
 }
 
 
+def _content_words(name: str) -> frozenset[str]:
+    return frozenset(w for w in words_of(name) if w not in _NAME_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _departments_by_words() -> dict[frozenset[str], str]:
+    """The vocabulary's department names, by the words that tell them apart ({'defence'} → 'Ministry of
+    Defence')."""
+    from qa.vocabulary import load_vocabulary
+
+    return {_content_words(e.meaning): e.meaning for e in load_vocabulary() if e.kind == "department"}
+
+
 def department_of_office(addressed_to: str | None) -> str | None:
-    """The department an office heads: "Secretary of State for Work and Pensions" → "Department for Work and
-    Pensions", "Secretary of State for the Home Department" → "Home Office", "Chancellor of the Exchequer" → "HM
-    Treasury"; None for an office that heads none ("Leader of the House", a Member)."""
+    """The department an office heads, named as the vocabulary names it: "Secretary of State for Work and Pensions"
+    → "Department for Work and Pensions", "Secretary of State for the Home Department" → "Home Office", "Chancellor
+    of the Exchequer" → "HM Treasury"; None for an office that heads none ("Leader of the House", a Member)."""
     office = re.split(r",\s*(?:to ask|pursuant)\b", (addressed_to or "").strip(), maxsplit=1, flags=re.I)[0]
     office = re.sub(r"^the\s+", "", office, flags=re.I)
     if office.lower() in OFFICE_BODIES:
@@ -549,21 +547,19 @@ def department_of_office(addressed_to: str | None) -> str | None:
     if found is None:
         return None
     portfolio = found[1].strip()
-    return OFFICE_DEPARTMENTS.get(portfolio.lower(), f"Department for {portfolio}")
+    return _departments_by_words().get(_content_words(portfolio), f"Department for {portfolio}")
 
 
 def names_addressee(name: str, addressed_to: str | None) -> bool:
     """Whether ``name`` is the department of the office a question was put to: "MoD" (the Ministry of Defence)
     for "the Secretary of State for Defence", "DWP" for "the Secretary of State for Work and Pensions"."""
-    if not addressed_to:
-        return False
-    portfolio = _PORTFOLIO.match(plain(addressed_to))
-    if portfolio is None:
+    department = department_of_office(addressed_to)
+    if department is None:
         return False
     bare = plain(name).removesuffix("'s")
-    department = words_of(_short_names().get(bare, bare))
-    wanted = [w for w in words_of(portfolio[1]) if w not in _PORTFOLIO_STOPWORDS]
-    return bool(wanted) and all(w in department for w in wanted)
+    named = words_of(_short_names().get(bare, bare))
+    wanted = _content_words(department)
+    return bool(wanted) and all(w in named for w in wanted)
 
 
 @lru_cache(maxsize=1)

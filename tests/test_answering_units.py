@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.context import Passage, SourceSentence
-from qa.facts import Evidence, FactType, department_of_office, facts_of
+from qa.facts import Evidence, FactType, department_of_office, facts_of, names_addressee
 from qa.metadata import answer_metadata
 from qa.question import AskedField, FactKind, analyse
 from qa.quotes import (
@@ -1059,9 +1059,9 @@ def test_amounts_months_and_counts_are_read_as_their_kinds():
 
 
 def test_the_department_a_question_was_put_to_is_the_answering_body():
-    from qa.facts import names_addressee
-
     assert names_addressee("MoD", "Secretary of State for Defence")
+    assert names_addressee("Treasury", "Chancellor of the Exchequer")  # an office naming no portfolio
+    assert names_addressee("DfE", "Secretary of State for Education, To ask the Secretary of State for Education")
     assert names_addressee("Home Office", "Secretary of State for the Home Department")
     assert names_addressee("DWP", "Secretary of State for Work and Pensions")
     assert not names_addressee("MoD", "Secretary of State for Education")
