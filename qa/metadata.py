@@ -23,6 +23,7 @@ _LABELS = {
     AskedField.ASKER_PARTY: "the asking member's party",
     AskedField.ANSWERER_PARTY: "the answering minister's party",
     AskedField.ADDRESSEE: "whom it was put to",
+    AskedField.HOUSE: "which House it was asked in",
 }
 _TO_ASK = re.compile(
     r"^\s*(?:Q:\s*)?To ask (?:the )?(?:((?:Her|His) Majesty's Government)\b|([^,\n]{4,90}?),)",
@@ -132,6 +133,7 @@ def _values(passage: Passage) -> dict[AskedField, str | None]:
         AskedField.ASKER_PARTY: record.asker_party,
         AskedField.ANSWERER_PARTY: record.answerer_party,
         AskedField.ADDRESSEE: record.addressed_to or _addressee_of(passage),
+        AskedField.HOUSE: f"House of {record.house}" if record.house else None,
     }
 
 
@@ -166,12 +168,15 @@ def _sentence(asked: tuple[AskedField, ...], passage: Passage, values: dict[Aske
     if AskedField.ADDRESSEE in asked and values[AskedField.ADDRESSEE]:
         office = str(values[AskedField.ADDRESSEE])
         parts.append(f"was put to {office if office.lower().startswith(('the ', 'her ', 'his ')) else 'the ' + office}")
+    house = f" in the {values[AskedField.HOUSE]}" if AskedField.HOUSE in asked and values[AskedField.HOUSE] else ""
     if values[AskedField.ASKER] and AskedField.ASKER in asked:
         asked_on = f" on {values[AskedField.DATE_ASKED]}" if AskedField.DATE_ASKED in asked else ""
         party = values[AskedField.ASKER_PARTY] if AskedField.ASKER_PARTY not in asked else None
-        parts.append(f"was asked by {values[AskedField.ASKER]}{f' ({party})' if party else ''}{asked_on}")
+        parts.append(f"was asked by {values[AskedField.ASKER]}{f' ({party})' if party else ''}{house}{asked_on}")
     elif values[AskedField.DATE_ASKED] and AskedField.DATE_ASKED in asked:
-        parts.append(f"was asked on {values[AskedField.DATE_ASKED]}")
+        parts.append(f"was asked{house} on {values[AskedField.DATE_ASKED]}")
+    elif house:
+        parts.append(f"was asked{house}")
     answer_bits: list[str] = []
     if AskedField.ANSWERER in asked and values[AskedField.ANSWERER]:
         office = office_of(str(values[AskedField.ANSWERER]), passage.hit.text)  # as the record's own text gives it

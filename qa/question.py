@@ -132,6 +132,7 @@ class AskedField(StrEnum):
     ASKER_PARTY = "asker_party"
     ANSWERER_PARTY = "answerer_party"
     ADDRESSEE = "addressed_to"  # the office the question was put to ("the Secretary of State for Education")
+    HOUSE = "house"  # the House it was asked in
 
 
 class AnswerForm(StrEnum):
@@ -318,6 +319,15 @@ _DUTY_TO_ANSWER = re.compile(
 )  # "by what date did the department have to respond to the Lords report?" asks about content, not the record
 
 
+_WHEN_SAID = re.compile(
+    r"\bwhen (?:does|did|do)\b[^?.,]{1,60}?\b(?:say|state|report|claim|suggest)s?\b[^?]*", re.IGNORECASE
+)  # "when does he say the guidance had been revised?" asks what the answer says, not the record's date
+_HOUSE = re.compile(
+    r"\b(?:which|what|wich) house\b(?!\s+of\b)|\bin the (?:lords|commons) or (?:in )?the (?:lords|commons)\b",
+    re.IGNORECASE,
+)  # "in which House was it asked?", "was it asked in the Lords or the Commons?"
+
+
 _HOW_LONG = re.compile(
     rf"\bhow (?:long|many (?:days|weeks|months)|quickly|soon)\b(?=[^?]*\b(?:question|reply|answer(?:ed)?)\b)"
     rf"[^?]*\b(?:{_ANSWER_VERB}|wait(?:ed)?)\b",
@@ -337,7 +347,7 @@ def _metadata_fields(question: str) -> tuple[AskedField, ...]:
 
 
 def _fields_asked(question: str) -> tuple[AskedField, ...]:
-    question = _DUTY_TO_ANSWER.sub(" ", question)
+    question = _WHEN_SAID.sub(" ", _DUTY_TO_ANSWER.sub(" ", question))
     if _HOW_LONG.search(question):
         return (AskedField.DATE_ASKED, AskedField.DATE_ANSWERED)
     found: list[AskedField] = []
@@ -362,6 +372,8 @@ def _fields_asked(question: str) -> tuple[AskedField, ...]:
         found.append(AskedField.ASKER)
     if _DEPARTMENT.search(question):
         found.append(AskedField.DEPARTMENT)
+    if _HOUSE.search(question):
+        found.append(AskedField.HOUSE)
     if _WHEN.search(_WHEN_CLAUSE.sub(" ", question)):
         asked, answered = _WHEN_ASKED.search(question), _WHEN_ANSWERED.search(question)
         if asked:  # "on what date was the question answered in December 2016 … asked?": give both dates

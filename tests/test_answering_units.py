@@ -154,6 +154,11 @@ def test_number_in_another_passage_only():
         ("which defra minister replied to shaun davies about fly-tipping, and on what date?",
          {AskedField.ANSWERER, AskedField.DATE_ANSWERED}),
         ("Which programme did the minister say had answered the need?", set()),
+        ("In Edward Timpson's December 2016 reply, when does he say the guidance had been revised?", set()),
+        ("Which department answered the question on referrals, and in which House was it asked?",
+         {AskedField.DEPARTMENT, AskedField.HOUSE}),
+        ("was the question on kinship care asked in the Lords or the Commons?", {AskedField.HOUSE}),
+        ("Which House of Commons committee reported on kinship care?", set()),
     ],
 )  # fmt: skip
 def test_metadata_questions_are_recognised(question, fields):
