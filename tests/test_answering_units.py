@@ -240,6 +240,23 @@ def test_metadata_answer_gives_the_office_the_record_states():
     assert plain is not None and "Edward Timpson on" in plain.text  # the record's text gives him no office
 
 
+def test_metadata_answer_gives_the_house_the_question_was_asked_in():
+    lords = passage(
+        4,
+        "The LGA estimates that there are 1,770 referrals a day.",
+        house="Lords",
+        department="Department for Education",
+        date_answered="2018-01-31",
+    )
+    question = analyse("Which department answered the question on referrals, and in which House?")
+    found = answer_metadata(question, [lords])
+    assert found is not None and "asked in the House of Lords" in found.text
+    assert "for the Department for Education" in found.text and not found.missing
+    silent = passage(5, "The LGA estimates that there are 1,770 referrals a day.", date_answered="2018-01-31")
+    lacking = answer_metadata(analyse("In which House was the question on referrals asked, and when?"), [silent])
+    assert lacking is not None and "does not say which House it was asked in" in lacking.text
+
+
 def test_metadata_answer_refuses_a_record_from_another_month():
     assert answer_metadata(analyse("Who answered the March 2019 question on early help?"), [EIF]) is None
 
